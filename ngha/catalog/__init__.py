@@ -1,0 +1,5 @@
+"""The service catalog, loaded from data (services.yaml)."""
+
+from ngha.catalog.catalog import Catalog, CatalogService, OrderAfter, load_catalog
+
+__all__ = ["Catalog", "CatalogService", "OrderAfter", "load_catalog"]

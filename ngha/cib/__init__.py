@@ -1,0 +1,1 @@
+"""Build and check CIB XML; one module per concern."""

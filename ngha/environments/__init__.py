@@ -1,0 +1,1 @@
+"""Environment files shipped with ngha (next-gen and legacy defaults)."""

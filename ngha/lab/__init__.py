@@ -1,0 +1,1 @@
+"""The lab: several controller nodes on one machine, each a namespace booting real systemd."""

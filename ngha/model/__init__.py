@@ -1,0 +1,1 @@
+"""The deployment model: schema, environment files, loading and semantic validation."""

@@ -1,0 +1,176 @@
+"""The deployment file's schema: what an operator writes, typed and checked field by field.
+
+Cross-field rules that need the catalog (unknown services, A/P as clone, address clashes)
+live in validate.py so that every message can name the line of the offending field.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NETWORKS = ("control", "public", "internal_api", "storage", "storage_mgmt", "redis")
+Network = Literal["control", "public", "internal_api", "storage", "storage_mgmt", "redis"]
+HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+SECRET_NAMES = ("database_password", "rabbitmq_password", "redis_password")
+# Parameter names that hold a credential: never accepted inline in fencing parameters.
+SECRET_PARAMETER = re.compile(r"(passw|secret|token|community)", re.IGNORECASE)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Node(Strict):
+    name: str
+    address: str
+    roles: tuple[str, ...] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _hostname(cls, value: str) -> str:
+        if not HOSTNAME.match(value):
+            raise ValueError(f"{value!r} is not a valid node name: use lower-case letters, "
+                             "digits and '-' (a short hostname)")
+        return value
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        return str(parse_address(value))
+
+    @property
+    def ip(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+        return ipaddress.ip_address(self.address)
+
+
+class Vip(Strict):
+    address: str
+    netmask: int | None = None  # prefix length; default 32 for IPv4, 64 for IPv6
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        return str(parse_address(value))
+
+    @model_validator(mode="after")
+    def _netmask(self) -> "Vip":
+        bits = ipaddress.ip_address(self.address).max_prefixlen
+        if self.netmask is not None and not 1 <= self.netmask <= bits:
+            raise ValueError(f"netmask must be a prefix length from 1 to {bits}")
+        return self
+
+    @property
+    def prefix(self) -> int:
+        if self.netmask is not None:
+            return self.netmask
+        return 32 if ipaddress.ip_address(self.address).version == 4 else 64
+
+    @property
+    def resource_id(self) -> str:
+        # ':' is not allowed in an XML ID, so IPv6 addresses are written with '.'
+        return "ip-" + self.address.replace(":", ".")
+
+
+class ServiceSpec(Strict):
+    """A deployed service with optional overrides of the catalog."""
+
+    name: str
+    unit: str | None = None
+    config_files: tuple[str, ...] | None = None
+    mode: Literal["active-active", "active-passive"] | None = None
+
+
+class Corosync(Strict):
+    transport: Literal["knet", "udpu", "udp"] = "knet"
+    token: int = Field(10000, ge=500, le=300000, description="token timeout in ms")
+
+
+class SecretRef(Strict):
+    """Where a secret lives. Exactly one of file or env; never the secret itself."""
+
+    file: str | None = None
+    env: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "SecretRef":
+        if (self.file is None) == (self.env is None):
+            raise ValueError("give exactly one of 'file' or 'env'")
+        if self.env is not None and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", self.env):
+            raise ValueError(f"{self.env!r} is not an environment variable name")
+        if self.file is not None and not self.file.startswith("/"):
+            raise ValueError("a secret file must be an absolute path")
+        return self
+
+
+class FenceDevice(Strict):
+    node: str
+    agent: str
+    parameters: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("agent")
+    @classmethod
+    def _agent(cls, value: str) -> str:
+        if not re.match(r"^fence_[a-z0-9_]+$", value):
+            raise ValueError(f"{value!r} is not a fence agent name (fence_ipmilan, fence_xvm ...)")
+        return value
+
+
+class Fencing(Strict):
+    devices: tuple[FenceDevice, ...] = ()
+
+
+class Deployment(Strict):
+    cluster: str
+    profile: Literal["nextgen", "legacy"] = "nextgen"
+    distro: Literal["rdo", "debian"] = "rdo"
+    target: Literal["local", "ssh", "lab"] = "ssh"
+    corosync: Corosync = Corosync()
+    nodes: tuple[Node, ...] = Field(min_length=1)
+    vips: dict[Network, Vip]
+    services: tuple[ServiceSpec, ...] = ()
+    secrets: dict[str, SecretRef] = Field(default_factory=dict)
+    fencing: Fencing | None = None
+
+    @field_validator("cluster")
+    @classmethod
+    def _cluster(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", value):
+            raise ValueError("cluster name: 1-32 letters, digits, '-' or '_'")
+        return value
+
+    # Short forms: "control: 192.0.2.10" and "- keystone" stand for the full mappings.
+    @field_validator("vips", mode="before")
+    @classmethod
+    def _vip_shorthand(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {net: {"address": v} if isinstance(v, str) else v for net, v in value.items()}
+        return value
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _service_shorthand(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @property
+    def vip_list(self) -> list[tuple[str, Vip]]:
+        """VIPs in the canonical network order."""
+        return [(net, self.vips[net]) for net in NETWORKS if net in self.vips]  # type: ignore[misc]
+
+    def node(self, name: str) -> Node | None:
+        return next((n for n in self.nodes if n.name == name), None)
+
+
+def parse_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    try:
+        ip = ipaddress.ip_address(value.strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid IPv4 or IPv6 address") from None
+    if ip.is_unspecified or ip.is_multicast:
+        raise ValueError(f"{value} cannot be used as a host address")
+    return ip

@@ -1,0 +1,51 @@
+"""Resolve each deployed service: unit name, config files, mode and manager."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ngha.catalog import Catalog, CatalogService
+from ngha.model.deployment import Deployment
+from ngha.model.environment import Environment
+
+Manager = Literal["pacemaker", "systemd"]
+
+
+@dataclass(frozen=True)
+class ResolvedService:
+    name: str
+    spec: CatalogService
+    unit: str
+    config_files: tuple[str, ...]
+    mode: str  # active-active | active-passive
+    manager: Manager
+
+    @property
+    def active_passive(self) -> bool:
+        return self.mode == "active-passive"
+
+
+def resolve_services(deployment: Deployment, catalog: Catalog,
+                     environment: Environment) -> tuple[ResolvedService, ...]:
+    """Core services are always part of the architecture; the rest as the file lists them.
+
+    A service declared active-passive is Pacemaker's whatever the environment says:
+    systemd alone cannot keep exactly one instance running across the cluster.
+    """
+    wanted = {spec.name: spec for spec in deployment.services}
+    names = [n for n in catalog.core_names() if n not in wanted] + list(wanted)
+    resolved = []
+    for name in names:
+        if name in environment.not_deployed:
+            continue
+        entry = catalog.services[name]
+        override = wanted.get(name)
+        mode = (override.mode if override and override.mode else None) or entry.mode
+        unit = (override.unit if override and override.unit else None) or entry.units[deployment.distro]
+        config = (override.config_files if override and override.config_files is not None
+                  else entry.config_files)
+        owned = environment.owns(name) or mode == "active-passive"
+        resolved.append(ResolvedService(name=name, spec=entry, unit=unit, config_files=config,
+                                        mode=mode, manager="pacemaker" if owned else "systemd"))
+    return tuple(resolved)

@@ -1,0 +1,103 @@
+"""Semantic rules that need more than one field or the catalog. Each names its line."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ngha.catalog import Catalog
+from ngha.errors import NghaError
+from ngha.model.deployment import SECRET_NAMES, Deployment
+from ngha.model.environment import Environment
+from ngha.yamlfile import YamlDocument
+
+
+def validate_semantics(doc: YamlDocument, deployment: Deployment, catalog: Catalog,
+                       environment: Environment) -> None:
+    def fail(message: str, loc: tuple, fix: str) -> None:
+        field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc)
+        raise NghaError(message, file=doc.path, line=doc.line_of(loc),
+                        field=field.replace(".[", "["), fix=fix)
+
+    _nodes(deployment, fail)
+    _vips(deployment, fail)
+    _services(deployment, catalog, fail)
+    _roles(deployment, catalog, fail)
+    _secrets(deployment, fail)
+    _fencing(deployment, fail)
+
+
+def _nodes(deployment: Deployment, fail) -> None:
+    seen_names: dict[str, int] = {}
+    seen_addresses: dict[str, int] = {}
+    for i, node in enumerate(deployment.nodes):
+        if node.name in seen_names:
+            fail(f"duplicate node name {node.name!r} (also nodes[{seen_names[node.name]}])",
+                 ("nodes", i, "name"), "give every node a unique name")
+        if node.address in seen_addresses:
+            fail(f"duplicate node address {node.address} (also nodes[{seen_addresses[node.address]}])",
+                 ("nodes", i, "address"), "give every node its own address")
+        seen_names[node.name] = i
+        seen_addresses[node.address] = i
+
+
+def _vips(deployment: Deployment, fail) -> None:
+    node_addresses = {n.address: n.name for n in deployment.nodes}
+    seen: dict[str, str] = {}
+    for net, vip in deployment.vip_list:
+        if vip.address in node_addresses:
+            fail(f"VIP {vip.address} clashes with node {node_addresses[vip.address]}'s address",
+                 ("vips", net), "pick an unused address for the VIP")
+        if vip.address in seen:
+            fail(f"VIP {vip.address} is used by both '{seen[vip.address]}' and '{net}'",
+                 ("vips", net), "give each network its own VIP address")
+        seen[vip.address] = net
+
+
+def _services(deployment: Deployment, catalog: Catalog, fail) -> None:
+    counts = Counter(s.name for s in deployment.services)
+    for i, spec in enumerate(deployment.services):
+        if spec.name not in catalog.services:
+            close = [n for n in catalog.services if spec.name in n or n in spec.name][:3]
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            fail(f"unknown service {spec.name!r}", ("services", i),
+                 f"{hint}use a name from the catalog (`ngha catalog` lists them)")
+        if counts[spec.name] > 1:
+            fail(f"service {spec.name!r} is listed more than once", ("services", i),
+                 "list each service once; put overrides in a single entry")
+        entry = catalog.services[spec.name]
+        if spec.mode == "active-active" and entry.mode_fixed:
+            fail(f"{spec.name} is active/passive only and cannot run as a clone",
+                 ("services", i, "mode"),
+                 "remove 'mode' (it runs on one node, managed by Pacemaker)")
+        if spec.mode and entry.core:
+            fail(f"{spec.name} is a core service; its mode is fixed by its resource agent",
+                 ("services", i, "mode"), "remove 'mode'")
+
+
+def _roles(deployment: Deployment, catalog: Catalog, fail) -> None:
+    for i, node in enumerate(deployment.nodes):
+        for j, role in enumerate(node.roles or ()):
+            if role not in catalog.services:
+                fail(f"unknown role {role!r}", ("nodes", i, "roles", j),
+                     "a role is a service name from the catalog, e.g. galera or haproxy")
+
+
+def _secrets(deployment: Deployment, fail) -> None:
+    for name in deployment.secrets:
+        if name not in SECRET_NAMES:
+            fail(f"unknown secret {name!r}", ("secrets", name),
+                 f"known secrets: {', '.join(SECRET_NAMES)}")
+
+
+def _fencing(deployment: Deployment, fail) -> None:
+    if deployment.fencing is None:
+        return
+    fenced: set[str] = set()
+    for i, device in enumerate(deployment.fencing.devices):
+        if deployment.node(device.node) is None:
+            fail(f"fencing device for unknown node {device.node!r}",
+                 ("fencing", "devices", i, "node"), "use a name from 'nodes'")
+        if device.node in fenced:
+            fail(f"node {device.node!r} has more than one fencing device",
+                 ("fencing", "devices", i, "node"), "declare one device per node")
+        fenced.add(device.node)

@@ -1,0 +1,75 @@
+"""Desired state = profile's Pacemaker configuration + what every node must have."""
+
+from __future__ import annotations
+
+from ngha.model.load import LoadedDeployment
+from ngha.profiles.desired import (Clone, ClusterConfig, DesiredState, NodeState,
+                                   ServicePlacement, UnitPlan)
+from ngha.profiles.legacy import legacy_resources
+from ngha.profiles.nextgen import nextgen_resources
+from ngha.profiles.resources import (cluster_properties, fencing_resources, role_rules,
+                                     top_level_ids)
+
+# oslo.db / oslo.messaging options that make a service wait for its backends forever,
+# so it can start while Galera or RabbitMQ are down and reconnect by itself.
+DATABASE_RETRY = {"max_retries": "-1", "db_max_retries": "-1", "retry_interval": "2"}
+RABBIT_RETRY = {"rabbit_retry_interval": "1", "rabbit_retry_backoff": "2",
+                "rabbit_interval_max": "30", "heartbeat_timeout_threshold": "60"}
+
+
+def build_desired_state(loaded: LoadedDeployment) -> DesiredState:
+    deployment = loaded.deployment
+    if loaded.profile == "legacy":
+        resources, constraints = legacy_resources(loaded)
+    else:
+        resources, constraints = nextgen_resources(loaded)
+
+    ids = top_level_ids(resources)
+    owned = [(s.name, ids[s.name]) for s in loaded.services if s.name in ids]
+    attributes, role_locations = role_rules(deployment, owned)
+    stonith, stonith_locations = fencing_resources(deployment)
+    cluster = ClusterConfig(
+        name=deployment.cluster,
+        properties=cluster_properties(deployment),
+        resource_defaults={"resource-stickiness": "INFINITY"},
+        resources=tuple(resources + stonith),
+        constraints=tuple(constraints + role_locations + stonith_locations),
+        node_attributes=attributes,
+        nodes=tuple(n.name for n in deployment.nodes),
+    )
+    placements = tuple(
+        ServicePlacement(service=s.name, unit=s.unit, manager=s.manager, mode=s.mode,
+                         resource=ids.get(s.name))
+        for s in loaded.services)
+    nodes = tuple(_node_state(loaded, node.name, node.address) for node in deployment.nodes)
+    return DesiredState(profile=loaded.profile, cluster=cluster, nodes=nodes, services=placements)
+
+
+def _node_state(loaded: LoadedDeployment, name: str, address: str) -> NodeState:
+    enable: dict[str, UnitPlan] = {}
+    disable: dict[str, UnitPlan] = {}
+    for service in loaded.services:
+        plan = UnitPlan(unit=service.unit, service=service.name,
+                        restart_dropin=service.spec.type != "oneshot")
+        if service.manager == "systemd":
+            enable.setdefault(service.unit, plan)
+        else:
+            disable.setdefault(service.unit, plan)
+    # One unit shared by a systemd-owned and a Pacemaker-owned service cannot be both.
+    for unit in set(enable) & set(disable):
+        enable.pop(unit)
+    oslo = _oslo_settings(loaded) if loaded.profile == "nextgen" else {}
+    return NodeState(name=name, address=address, enable=tuple(enable.values()),
+                     disable=tuple(disable.values()), oslo=oslo)
+
+
+def _oslo_settings(loaded: LoadedDeployment) -> dict[str, dict[str, dict[str, str]]]:
+    settings: dict[str, dict[str, dict[str, str]]] = {}
+    for service in loaded.services:
+        for path in service.config_files:
+            sections = settings.setdefault(path, {})
+            if service.spec.database:
+                sections.setdefault("database", {}).update(DATABASE_RETRY)
+            if service.spec.broker:
+                sections.setdefault("oslo_messaging_rabbit", {}).update(RABBIT_RETRY)
+    return {path: sections for path, sections in sorted(settings.items()) if sections}

@@ -1,0 +1,156 @@
+"""Pacemaker resources shared by both profiles: VIPs, core services, systemd clones, fencing."""
+
+from __future__ import annotations
+
+from string import Template
+
+from ngha.catalog import Catalog
+from ngha.catalog.catalog import Op
+from ngha.errors import NghaError
+from ngha.model.deployment import Deployment
+from ngha.model.resolve import ResolvedService
+from ngha.profiles.desired import Clone, Colocation, Location, Operation, Order, Primitive
+
+# Timeouts the reference implementation gave every systemd: resource.
+SYSTEMD_OPS = (
+    Operation("start", timeout="200s"),
+    Operation("stop", timeout="200s"),
+    Operation("monitor", interval="60s", timeout="100s"),
+)
+VIP_OPS = (
+    Operation("start", timeout="20s"),
+    Operation("stop", timeout="20s"),
+    Operation("monitor", interval="10s", timeout="20s"),
+)
+
+
+def operations(ops: tuple[Op, ...]) -> tuple[Operation, ...]:
+    result = []
+    for op in ops:
+        extra = dict(op.model_extra or {})
+        if op.role:
+            extra["role"] = op.role
+        result.append(Operation(op.name, op.interval, op.timeout, tuple(sorted(extra.items()))))
+    return tuple(result)
+
+
+def roles_in_use(deployment: Deployment) -> bool:
+    return any(node.roles for node in deployment.nodes)
+
+
+def nodes_for(deployment: Deployment, service: str) -> list[str]:
+    """Nodes allowed to run a Pacemaker-owned service (all of them unless roles are used)."""
+    if not roles_in_use(deployment):
+        return [n.name for n in deployment.nodes]
+    return [n.name for n in deployment.nodes if service in (n.roles or ())]
+
+
+def vip_resources(deployment: Deployment) -> list[Primitive]:
+    return [
+        Primitive(id=vip.resource_id, agent="ocf:heartbeat:IPaddr2",
+                  instance_attributes={"ip": vip.address, "cidr_netmask": str(vip.prefix)},
+                  operations=VIP_OPS)
+        for _, vip in deployment.vip_list
+    ]
+
+
+def vip_constraints(deployment: Deployment, haproxy_id: str) -> list[Order | Colocation]:
+    """Each VIP lives where an HAProxy runs, and starts before it (Optional: no cascade)."""
+    constraints: list[Order | Colocation] = []
+    for _, vip in deployment.vip_list:
+        constraints.append(Order(id=f"order-{vip.resource_id}-{haproxy_id}-Optional",
+                                 first=vip.resource_id, then=haproxy_id, kind="Optional"))
+        constraints.append(Colocation(id=f"colocation-{vip.resource_id}-{haproxy_id}-INFINITY",
+                                      rsc=vip.resource_id, with_rsc=haproxy_id))
+    return constraints
+
+
+def core_resource(service: ResolvedService, deployment: Deployment) -> Primitive | Clone:
+    """A core service as its catalog describes it (rabbitmq-cluster, galera, redis, haproxy)."""
+    spec = service.spec.pacemaker
+    assert spec is not None, service.name
+    galera_nodes = nodes_for(deployment, "galera")
+    values = {"unit": service.unit, "galera_nodes": ",".join(galera_nodes),
+              "galera_node_count": str(len(galera_nodes))}
+
+    def fill(mapping: dict[str, str]) -> dict[str, str]:
+        return {k: Template(v).safe_substitute(values) for k, v in mapping.items()}
+
+    primitive_id = spec.id or service.unit
+    primitive = Primitive(id=primitive_id, agent=Template(spec.agent).safe_substitute(values),
+                          instance_attributes=fill(spec.instance_attributes),
+                          meta=fill(spec.meta), operations=operations(spec.ops),
+                          service=service.name)
+    if spec.kind == "primitive":
+        return primitive
+    return Clone(id=spec.clone_id or f"{primitive_id}-clone", primitive=primitive,
+                 meta=fill(spec.clone_meta), promotable=spec.kind == "promotable")
+
+
+def systemd_resource(service: ResolvedService, agent: str | None = None,
+                     ops: tuple[Operation, ...] | None = None) -> Primitive | Clone:
+    """A non-core service run by Pacemaker: an A/P primitive or an interleaved clone."""
+    primitive = Primitive(id=service.unit, agent=agent or f"systemd:{service.unit}",
+                          operations=ops or SYSTEMD_OPS, service=service.name)
+    if service.active_passive:
+        return primitive
+    return Clone(id=f"{service.unit}-clone", primitive=primitive, meta={"interleave": "true"})
+
+
+def fencing_resources(deployment: Deployment) -> tuple[list[Primitive], list[Location]]:
+    """One stonith device per node, kept off the node it fences."""
+    devices, locations = [], []
+    for device in deployment.fencing.devices if deployment.fencing else ():
+        rid = f"fence-{device.node}"
+        devices.append(Primitive(id=rid, agent=f"stonith:{device.agent}",
+                                 instance_attributes={**device.parameters,
+                                                      "pcmk_host_list": device.node},
+                                 operations=(Operation("monitor", interval="60s"),)))
+        locations.append(Location(id=f"location-{rid}-{device.node}--INFINITY", rsc=rid,
+                                  node=device.node, score="-INFINITY"))
+    return devices, locations
+
+
+def role_rules(deployment: Deployment, owned: list[tuple[str, str]]) -> tuple[
+        dict[str, dict[str, str]], list[Location]]:
+    """Composable roles: `<service>-role=true` node attributes and exclusive-discovery rules.
+
+    `owned` is (service, top-level resource id) for every Pacemaker-owned service.
+    """
+    if not roles_in_use(deployment):
+        return {}, []
+    attributes = {n.name: {f"{r}-role": "true" for r in sorted(n.roles or ())}
+                  for n in deployment.nodes}
+    rules = []
+    for service, rid in owned:
+        if not nodes_for(deployment, service):
+            raise NghaError(f"no node carries the role {service!r}, so Pacemaker could run "
+                            f"{rid} nowhere", field="nodes[].roles",
+                            fix=f"add '{service}' to the roles of at least one node")
+        rules.append(Location(id=f"location-{rid}", rsc=rid, rule_attribute=f"{service}-role",
+                              resource_discovery="exclusive"))
+    return attributes, rules
+
+
+def cluster_properties(deployment: Deployment) -> dict[str, str]:
+    fenced = bool(deployment.fencing and deployment.fencing.devices)
+    return {"cluster-name": deployment.cluster, "stonith-enabled": "true" if fenced else "false"}
+
+
+def top_level_ids(resources: list[Primitive | Clone]) -> dict[str, str]:
+    """catalog service -> id of the resource constraints must name (the clone, if any)."""
+    ids = {}
+    for resource in resources:
+        primitive = resource.primitive if isinstance(resource, Clone) else resource
+        if primitive.service:
+            ids[primitive.service] = resource.id
+    return ids
+
+
+def pacemaker_services(services: tuple[ResolvedService, ...]) -> list[ResolvedService]:
+    return [s for s in services if s.manager == "pacemaker"]
+
+
+def catalog_order(catalog: Catalog, services: list[ResolvedService]) -> list[ResolvedService]:
+    order = list(catalog.services)
+    return sorted(services, key=lambda s: order.index(s.name))
