@@ -2,21 +2,151 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.table import Table
 
+from ngha.errors import NghaError
 from ngha.lab.commands import lab
 
+console = Console()
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+PROFILE = click.option("--profile", type=click.Choice(["nextgen", "legacy"]), default=None,
+                       help="Override the deployment's profile.")
+ENVIRONMENT = click.option("--environment", "-e", type=click.Path(dir_okay=False), default=None,
+                           help="Environment file saying which services Pacemaker owns "
+                                "(default: the profile's shipped one).")
+DEPLOYMENT = click.argument("deployment", type=click.Path(dir_okay=False))
+
+
+class NghaGroup(click.Group):
+    """Turns NghaError into one clear message and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NghaError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=NghaGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ngha")
 def cli() -> None:
     """Deploy, verify and operate the minimal-Pacemaker HA architecture."""
+
+
+@cli.command()
+@DEPLOYMENT
+@PROFILE
+@ENVIRONMENT
+def validate(deployment: str, profile: str | None, environment: str | None) -> None:
+    """Check a deployment file (schema and semantics)."""
+    from ngha.model.load import load_deployment
+    from ngha.profiles import build_desired_state
+
+    loaded = load_deployment(deployment, environment, profile)
+    desired = build_desired_state(loaded)
+    owned = sum(1 for s in desired.services if s.manager == "pacemaker")
+    click.echo(f"{deployment}: valid ({loaded.profile}: {len(loaded.deployment.nodes)} nodes, "
+               f"{len(desired.services)} services, {owned} owned by Pacemaker, "
+               f"{len(desired.cluster.resources)} resources, "
+               f"{len(desired.cluster.constraints)} constraints)")
+
+
+@cli.command()
+@DEPLOYMENT
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Directory to write (replaced atomically).")
+@PROFILE
+@ENVIRONMENT
+@click.option("--verify/--no-verify", default=True,
+              help="Run crm_verify on the rendered CIB (default on).")
+def render(deployment: str, output: str, profile: str | None, environment: str | None,
+           verify: bool) -> None:
+    """Render cib.xml, pcs-commands.sh, per-node files, haproxy.cfg and the graph."""
+    from ngha.cib.verify import crm_verify
+    from ngha.model.load import load_deployment
+    from ngha.render.artifacts import render_all
+
+    loaded = load_deployment(deployment, environment, profile)
+    rendered = render_all(loaded, output)
+    summary = rendered.summary
+    click.echo(f"rendered {loaded.profile} into {output}: "
+               f"{summary['resources']['total']} resources, "
+               f"{summary['constraints']['total']} constraints, "
+               f"{summary['services_count']['pacemaker']} services under Pacemaker, "
+               f"{summary['services_count']['systemd']} under systemd")
+    if verify:
+        result = crm_verify(Path(output) / "cib.xml")
+        if not result.ok:
+            raise NghaError(f"crm_verify rejected the rendered CIB:\n{result.output}",
+                            file=Path(output) / "cib.xml", exit_code=1,
+                            fix="this is a bug in ngha or the catalog; please report it")
+        click.echo("crm_verify: cib.xml is valid")
+
+
+@cli.command()
+@DEPLOYMENT
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def compare(deployment: str, as_json: bool) -> None:
+    """Legacy (all-Pacemaker) vs next-gen for the same deployment."""
+    from ngha.compare import compare_profiles
+
+    result = compare_profiles(deployment)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    table = Table(title=f"legacy vs next-gen: {deployment}")
+    table.add_column("")
+    table.add_column("legacy", justify="right")
+    table.add_column("next-gen", justify="right")
+    rows = [
+        ("Pacemaker resources", result.legacy["resources"]["total"],
+         result.nextgen["resources"]["total"]),
+        ("constraints", result.legacy["constraints"]["total"],
+         result.nextgen["constraints"]["total"]),
+        ("  order", result.legacy["constraints"].get("order", 0),
+         result.nextgen["constraints"].get("order", 0)),
+        ("  colocation", result.legacy["constraints"].get("colocation", 0),
+         result.nextgen["constraints"].get("colocation", 0)),
+        ("services under Pacemaker", result.legacy["services_count"]["pacemaker"],
+         result.nextgen["services_count"]["pacemaker"]),
+        ("services under systemd", result.legacy["services_count"]["systemd"],
+         result.nextgen["services_count"]["systemd"]),
+    ]
+    for label, old, new in rows:
+        table.add_row(label, str(old), str(new))
+    console.print(table)
+    console.print(f"{len(result.moved_to_systemd)} services move from Pacemaker to systemd: "
+                  + ", ".join(result.moved_to_systemd))
+    console.print(f"{result.constraints_removed} constraints removed; kept: "
+                  f"{len(result.constraints_kept)} (the VIP/HAProxy pairs)")
+
+
+@cli.command(name="catalog")
+@click.option("--distro", type=click.Choice(["rdo", "debian"]), default="rdo")
+def catalog_command(distro: str) -> None:
+    """List the services ngha knows."""
+    from ngha.catalog import load_catalog
+
+    table = Table(title="service catalog")
+    for column in ("service", "unit", "mode", "uses", "description"):
+        table.add_column(column)
+    for name, svc in load_catalog().services.items():
+        uses = ",".join(u for u, on in (("db", svc.database), ("broker", svc.broker),
+                                        ("redis", svc.redis)) if on)
+        mode = "core" if svc.core else svc.mode
+        table.add_row(name, svc.units[distro], mode, uses, svc.description)
+    console.print(table)
 
 
 cli.add_command(lab)
 
 
 def main() -> None:
-    sys.exit(cli.main(standalone_mode=True))
+    cli.main(standalone_mode=True)

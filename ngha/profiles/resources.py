@@ -134,7 +134,8 @@ def role_rules(deployment: Deployment, owned: list[tuple[str, str]]) -> tuple[
 
 def cluster_properties(deployment: Deployment) -> dict[str, str]:
     fenced = bool(deployment.fencing and deployment.fencing.devices)
-    return {"cluster-name": deployment.cluster, "stonith-enabled": "true" if fenced else "false"}
+    # cluster-name belongs to corosync.conf; Pacemaker copies it into the CIB itself.
+    return {"stonith-enabled": "true" if fenced else "false"}
 
 
 def top_level_ids(resources: list[Primitive | Clone]) -> dict[str, str]:

@@ -1,0 +1,131 @@
+"""The lab description saved under the state directory (lab.json).
+
+Other commands, tests and `ngha apply --target lab` read it to find the nodes: their
+addresses, the PID (host view) of each node's PID 1 and its network namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ngha.lab.errors import LabError, LabNotFoundError, UnknownNodeError
+from ngha.lab.layout import CLIENT_NAME
+
+STATE_VERSION = 1
+
+RUNNING = "running"
+CRASHED = "crashed"
+CREATED = "created"
+
+MAIN_SIDE = "main"
+CUT_SIDE = "cut"
+
+
+@dataclass
+class NodeRecord:
+    name: str
+    address: str
+    netns: str
+    pid1: int | None = None
+    # /proc/<pid>/stat starttime of pid1: a recycled PID never matches it.
+    pid1_start: int | None = None
+    status: str = CREATED
+    side: str = MAIN_SIDE
+    frozen: bool = False
+
+
+@dataclass
+class ClientRecord:
+    name: str
+    address: str
+    netns: str
+
+
+@dataclass
+class LabState:
+    name: str
+    subnet: str
+    token_ms: int
+    fabric_netns: str
+    client: ClientRecord
+    nodes: list[NodeRecord]
+    vips: dict[str, str]
+    # False until `up` finished: a lab found incomplete was left by an interrupted `up`.
+    complete: bool = False
+    created_at: float = 0.0
+    version: int = STATE_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prefixlen(self) -> int:
+        return int(self.subnet.split("/")[1])
+
+    @property
+    def node_names(self) -> list[str]:
+        return [n.name for n in self.nodes]
+
+    def node(self, name: str) -> NodeRecord:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        known = ", ".join(self.node_names + [CLIENT_NAME])
+        raise UnknownNodeError(f"lab {self.name} has no node {name!r} (known: {known})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "LabState":
+        if data.get("version") != STATE_VERSION:
+            raise LabError(f"lab state version {data.get('version')} is not {STATE_VERSION}")
+        data = dict(data)
+        data["client"] = ClientRecord(**data["client"])
+        data["nodes"] = [NodeRecord(**n) for n in data["nodes"]]
+        return cls(**data)
+
+
+def save_state(state: LabState, path: Path) -> None:
+    """Write atomically: a reader (or a killed writer) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lab.", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(state.to_dict(), f, indent=2, sort_keys=True)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_state(path: Path, name: str) -> LabState:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise LabNotFoundError(
+            f"lab {name} is not up (no {path}); start it with `ngha lab up --name {name}`"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise LabError(
+            f"cannot read {path}: {exc}; clean up with `ngha lab down --name {name}`"
+        ) from None
+    try:
+        return LabState.from_dict(data)
+    except (KeyError, TypeError) as exc:
+        raise LabError(
+            f"{path} is not a lab description ({exc}); "
+            f"clean up with `ngha lab down --name {name}`"
+        ) from None
+
+
+def try_load_state(path: Path, name: str) -> LabState | None:
+    """For teardown, which must work from whatever is left."""
+    try:
+        return load_state(path, name)
+    except LabError:
+        return None

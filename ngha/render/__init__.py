@@ -1,0 +1,1 @@
+"""Desired state -> files on disk (cib.xml, pcs script, node files, haproxy.cfg, graph)."""

@@ -1,0 +1,67 @@
+"""Render every artefact of a deployment into one directory, atomically."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ngha.cib.build import build_cib, to_text
+from ngha.model.load import LoadedDeployment
+from ngha.profiles import build_desired_state
+from ngha.profiles.desired import DesiredState
+from ngha.render.graph import dot_to_svg, render_dot
+from ngha.render.haproxy import SECRETS_DROPIN, SYSCTL, SYSCTL_PATH, render_haproxy
+from ngha.render.oslo import fragment_path, render_fragment
+from ngha.render.pcs import render_pcs_script
+from ngha.render.summary import summarize
+from ngha.render.systemd import dropin_path, restart_dropins, units_list
+from ngha.render.tree import Tree, atomic_tree
+
+
+@dataclass(frozen=True)
+class Rendered:
+    directory: Path
+    desired: DesiredState
+    summary: dict
+
+
+def render_all(loaded: LoadedDeployment, out_dir: str | Path, with_svg: bool = True) -> Rendered:
+    """Build everything in memory first, then write it all into a staging tree."""
+    desired = build_desired_state(loaded)
+    core = set(loaded.catalog.core_names())
+    files = artifact_files(loaded, desired)
+    dot = render_dot(desired, core)
+    svg = dot_to_svg(dot) if with_svg else None
+    summary = summarize(desired)
+    with atomic_tree(out_dir) as tree:
+        for relative, (content, mode) in files.items():
+            tree.write(relative, content, mode)
+        tree.write("graph.dot", dot)
+        if svg is not None:
+            tree.write("graph.svg", svg)
+        tree.write("summary.json", json.dumps(summary, indent=2) + "\n")
+    return Rendered(directory=Path(out_dir), desired=desired, summary=summary)
+
+
+def artifact_files(loaded: LoadedDeployment, desired: DesiredState) -> dict[str, tuple[str, int]]:
+    """relative path -> (content, mode) for everything except graph and summary."""
+    files: dict[str, tuple[str, int]] = {
+        "cib.xml": (to_text(build_cib(desired.cluster)), 0o644),
+        "pcs-commands.sh": (render_pcs_script(desired.cluster, desired.profile), 0o755),
+    }
+    haproxy_cfg = render_haproxy(loaded)
+    haproxy_unit = next((s.unit for s in loaded.services if s.name == "haproxy"), "haproxy")
+    for node in desired.nodes:
+        base = f"nodes/{node.name}"
+        for relative, content in restart_dropins(node).items():
+            files[f"{base}/{relative}"] = (content, 0o644)
+        files[f"{base}/units.json"] = (json.dumps(units_list(node), indent=2) + "\n", 0o644)
+        for config_file, sections in node.oslo.items():
+            files[f"{base}/{fragment_path(config_file)}"] = (render_fragment(sections), 0o640)
+        files[f"{base}/etc/haproxy/haproxy.cfg"] = (haproxy_cfg, 0o644)
+        files[f"{base}/{SYSCTL_PATH}"] = (SYSCTL, 0o644)
+        if "redis_password" in loaded.deployment.secrets:
+            files[f"{base}/{dropin_path(haproxy_unit, '50-ngha-secrets.conf')}"] = (
+                SECRETS_DROPIN, 0o644)
+    return files
