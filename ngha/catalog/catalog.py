@@ -92,6 +92,7 @@ class PseudoResource(Strict):
     instance_attributes: dict[str, str] = Field(default_factory=dict)
     needs: str | None = None
     after: tuple[OrderAfter, ...] = ()
+    ops: tuple[Op, ...] = ()
 
 
 class Catalog(Strict):

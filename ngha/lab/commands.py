@@ -1,8 +1,171 @@
-"""`ngha lab ...` commands (placeholder until the lab lands)."""
+"""`ngha lab ...`: argument parsing and printing; the work is done in ngha.lab modules."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Callable
 
 import click
+
+from ngha.lab import faults, lifecycle, packages
+from ngha.lab.access import enter_prefix, load_lab
+from ngha.lab.corosync import DEFAULT_TOKEN_MS
+from ngha.lab.host import require_root
+from ngha.lab.layout import DEFAULT_LAB_NAME, validate_lab_name
+from ngha.lab.status import format_status, lab_status
+from ngha.transport.lab import enter_argv
+
+
+def _progress(message: str) -> None:
+    click.echo(f"ngha lab: {message}", err=True)
+
+
+def _name_option(f: Callable) -> Callable:
+    return click.option(
+        "--name", default=DEFAULT_LAB_NAME, envvar="NGHA_LAB_NAME", show_default=True,
+        callback=lambda _ctx, _param, value: validate_lab_name(value),
+        help="Lab name (several labs can coexist).",
+    )(f)
 
 
 @click.group()
 def lab() -> None:
     """Run a real multi-node controller cluster on this machine (root only)."""
+
+
+@lab.command()
+def prepare() -> None:
+    """Install the Debian packages the lab needs, without starting them on the host."""
+    require_root()
+    packages.prepare(_progress)
+
+
+@lab.command()
+@click.option("--nodes", type=click.IntRange(1, 16), default=3, show_default=True)
+@_name_option
+@click.option("--subnet", help="Private IPv4 /24 (or larger) for the lab network "
+              "[default: the first free 10.213.x.0/24].")
+@click.option("--token", "token_ms", type=click.IntRange(min=100), default=DEFAULT_TOKEN_MS,
+              show_default=True, help="corosync totem token in ms.")
+@click.option("--timeout", type=float, default=lifecycle.QUORUM_TIMEOUT, show_default=True,
+              help="Seconds to wait for quorum.")
+def up(nodes: int, name: str, subnet: str | None, token_ms: int, timeout: float) -> None:
+    """Boot the nodes, form the cluster, wait for quorum; print the deployment file."""
+    require_root()
+    result = lifecycle.up(name, nodes=nodes, subnet=subnet, token_ms=token_ms,
+                          progress=_progress, timeout=timeout)
+    s = result.state
+    _progress(f"lab {s.name} is up: {', '.join(f'{n.name}={n.address}' for n in s.nodes)}, "
+              f"client={s.client.address}; quorum after {result.seconds_to_quorum:.1f} s")
+    click.echo(result.deployment_file)
+
+
+@lab.command()
+@_name_option
+def down(name: str) -> None:
+    """Kill every node and remove namespaces, cgroups and the state directory."""
+    require_root()
+    found = lifecycle.down(name, progress=_progress)
+    _progress(f"lab {name} removed" if found else f"lab {name}: nothing to remove")
+
+
+@lab.command()
+@_name_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(name: str, as_json: bool) -> None:
+    """Nodes, their state and memory, and each node's view of the cluster."""
+    require_root()
+    info = lab_status(name)
+    click.echo(json.dumps(info, indent=2) if as_json else format_status(info))
+
+
+def _exec_in(name: str, node: str, argv: list[str]) -> None:
+    prefix = enter_prefix(load_lab(name), node)
+    extra = [f"TERM={os.environ['TERM']}"] if "TERM" in os.environ else []
+    full = enter_argv(prefix, argv, extra_env=extra)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execvp(full[0], full)  # the terminal and the exit status pass straight through
+
+
+@lab.command("exec", context_settings={"ignore_unknown_options": True,
+                                       "allow_interspersed_args": False})
+@_name_option
+@click.argument("node")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def exec_(name: str, node: str, command: tuple[str, ...]) -> None:
+    """Run COMMAND in NODE (or in `client`): ngha lab exec ctl-0 -- crm_mon -1"""
+    require_root()
+    _exec_in(name, node, list(command))
+
+
+@lab.command()
+@_name_option
+@click.argument("node")
+def shell(name: str, node: str) -> None:
+    """Interactive login shell in NODE (or in `client`)."""
+    require_root()
+    _exec_in(name, node, ["bash", "-l"])
+
+
+@lab.command()
+@_name_option
+@click.argument("node")
+def crash(name: str, node: str) -> None:
+    """Power loss: kill the node's whole PID namespace and unplug it."""
+    require_root()
+    record = lifecycle.crash(name, node)
+    _progress(f"{record.name} crashed (disk kept; `ngha lab boot {record.name}` to start it)")
+
+
+@lab.command()
+@_name_option
+@click.argument("node")
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="Wait until the node is back online in the cluster.")
+def boot(name: str, node: str, wait: bool) -> None:
+    """Cold start of a crashed node, with its disk as it was."""
+    require_root()
+    seconds = lifecycle.boot(name, node, wait=wait)
+    _progress(f"{node} {'rejoined the cluster' if wait else 'started'} after {seconds:.1f} s")
+
+
+@lab.command()
+@_name_option
+@click.argument("nodes", nargs=-1, required=True)
+def partition(name: str, nodes: tuple[str, ...]) -> None:
+    """Cut NODES off the rest of the cluster network (they still see each other)."""
+    require_root()
+    main, cut = faults.partition(name, nodes)
+    _progress(f"partitioned: [{' '.join(main)} client] | [{' '.join(cut)}]")
+
+
+@lab.command()
+@_name_option
+def heal(name: str) -> None:
+    """Reconnect every node to the cluster network."""
+    require_root()
+    faults.heal(name)
+    _progress("network healed")
+
+
+@lab.command()
+@_name_option
+@click.argument("node")
+def freeze(name: str, node: str) -> None:
+    """Stop every process of NODE at once (SIGSTOP-like, via the cgroup freezer)."""
+    require_root()
+    faults.set_frozen(name, node, True)
+    _progress(f"{node} frozen")
+
+
+@lab.command()
+@_name_option
+@click.argument("node")
+def thaw(name: str, node: str) -> None:
+    """Resume a frozen NODE."""
+    require_root()
+    faults.set_frozen(name, node, False)
+    _progress(f"{node} thawed")

@@ -22,7 +22,8 @@ from ngha.model.validate import validate_semantics
 from ngha.yamlfile import YamlDocument, format_loc, plain, read_yaml
 
 # Union/validator tags pydantic puts into error locations; they are not part of the file.
-_PYDANTIC_TAG = re.compile(r"^(str|int|bool|dict\[.*\]|list\[.*\]|[A-Z]\w*|function-.*|literal\[.*\])$")
+_PYDANTIC_TAG = re.compile(
+    r"^(str|int|bool|\[key\]|dict\[.*\]|list\[.*\]|[A-Z]\w*|function-.*|literal\[.*\])$")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def legacy_resources(loaded: LoadedDeployment) -> tuple[list[Resource], list[Con
             continue
         primitive = Primitive(id=name, agent=pseudo.agent,
                               instance_attributes=dict(pseudo.instance_attributes),
-                              service=name)
+                              operations=operations(pseudo.ops), service=name)
         resources.append(Clone(id=f"{name}-clone", primitive=primitive,
                                meta={"interleave": "true"}))
         pseudo_after[name] = pseudo.after

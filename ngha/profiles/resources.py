@@ -6,7 +6,6 @@ from string import Template
 
 from ngha.catalog import Catalog
 from ngha.catalog.catalog import Op
-from ngha.errors import NghaError
 from ngha.model.deployment import Deployment
 from ngha.model.resolve import ResolvedService
 from ngha.profiles.desired import Clone, Colocation, Location, Operation, Order, Primitive
@@ -39,10 +38,14 @@ def roles_in_use(deployment: Deployment) -> bool:
 
 
 def nodes_for(deployment: Deployment, service: str) -> list[str]:
-    """Nodes allowed to run a Pacemaker-owned service (all of them unless roles are used)."""
-    if not roles_in_use(deployment):
-        return [n.name for n in deployment.nodes]
-    return [n.name for n in deployment.nodes if service in (n.roles or ())]
+    """Nodes allowed to run a Pacemaker-owned service: those carrying its role, or every
+    node when no node carries that role (roles restrict only what they name)."""
+    carrying = [n.name for n in deployment.nodes if service in (n.roles or ())]
+    return carrying or [n.name for n in deployment.nodes]
+
+
+def role_restricted(deployment: Deployment, service: str) -> bool:
+    return any(service in (n.roles or ()) for n in deployment.nodes)
 
 
 def vip_resources(deployment: Deployment) -> list[Primitive]:
@@ -113,22 +116,18 @@ def fencing_resources(deployment: Deployment) -> tuple[list[Primitive], list[Loc
 
 def role_rules(deployment: Deployment, owned: list[tuple[str, str]]) -> tuple[
         dict[str, dict[str, str]], list[Location]]:
-    """Composable roles: `<service>-role=true` node attributes and exclusive-discovery rules.
+    """Composable roles: `<service>-role=true` node attributes and exclusive-discovery rules,
+    so a Pacemaker-owned service runs (and is even probed) only where its role is.
 
     `owned` is (service, top-level resource id) for every Pacemaker-owned service.
     """
     if not roles_in_use(deployment):
         return {}, []
     attributes = {n.name: {f"{r}-role": "true" for r in sorted(n.roles or ())}
-                  for n in deployment.nodes}
-    rules = []
-    for service, rid in owned:
-        if not nodes_for(deployment, service):
-            raise NghaError(f"no node carries the role {service!r}, so Pacemaker could run "
-                            f"{rid} nowhere", field="nodes[].roles",
-                            fix=f"add '{service}' to the roles of at least one node")
-        rules.append(Location(id=f"location-{rid}", rsc=rid, rule_attribute=f"{service}-role",
-                              resource_discovery="exclusive"))
+                  for n in deployment.nodes if n.roles}
+    rules = [Location(id=f"location-{rid}", rsc=rid, rule_attribute=f"{service}-role",
+                      resource_discovery="exclusive")
+             for service, rid in owned if role_restricted(deployment, service)]
     return attributes, rules
 
 

@@ -42,7 +42,9 @@ def endpoint(address: str, port: int) -> str:
 def render_haproxy(loaded: LoadedDeployment) -> str:
     deployment = loaded.deployment
     vips = {net: vip.address for net, vip in deployment.vip_list}
-    servers = [Server(n.name, n.address) for n in deployment.nodes]
+    # "ipv6@" makes the last ':' of an IPv6 server address unambiguously the port separator.
+    servers = [Server(n.name, f"ipv6@{n.address}" if n.ip.version == 6 else n.address)
+               for n in deployment.nodes]
     deployed = {s.name: s for s in loaded.services}
 
     galera = None

@@ -80,9 +80,10 @@ def _create(resource: Resource) -> str:
         words += ["promotable" if resource.promotable else "clone", resource.id]
         words += [f"{k}={v}" for k, v in resource.meta.items()]
     flags = ["--no-default-ops"] if cls != "stonith" else []
-    # Agent metadata for systemd: and stonith: comes from the running node (systemd, the
-    # fence agent package); --force lets the script be built where that is not available.
-    if cls in ("systemd", "stonith"):
+    # pcs checks options against the agent's metadata. For systemd: and stonith: agents
+    # and for OpenStack's own OCF agents (ocf:neutron:*) that metadata only exists on a
+    # node with the unit or package installed; --force lets the script run before that.
+    if cls in ("systemd", "stonith") or provider not in (None, "heartbeat", "pacemaker"):
         flags.append("--force")
     return " ".join(quote(w) for w in words + flags)
 

@@ -1,0 +1,55 @@
+# ngha: the two commands a new user needs are `make demo` and `make test` (as root on
+# Debian 12). Both install what they need: Debian packages with apt-get, Python packages
+# into .venv.
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+NGHA := $(VENV)/bin/ngha
+OUT ?= out
+# The real checkers the tests run (crm_verify, crm_simulate, cibadmin, pcs, haproxy -c,
+# systemd-analyze, dot) and what building the virtualenv needs.
+DEB_TOOLS := pacemaker-cli-utils pcs resource-agents haproxy graphviz systemd python3-venv python3-pip
+
+.PHONY: all deps venv test test-unit demo bench clean golden
+
+all: test
+
+deps:
+	@bash scripts/apt-install.sh $(DEB_TOOLS)
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: deps $(VENV)/.installed
+
+# Lab tests need root and the lab's packages; elsewhere they are skipped with a reason.
+test: venv
+	@if [ "$$(id -u)" = 0 ]; then $(NGHA) lab prepare; fi
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+test-unit: venv
+	$(PY) -m pytest -q -p no:cacheprovider -m "not lab" tests
+
+demo: venv
+	@echo "== render the reference deployment (3 controllers, 6 VIPs), both layouts"
+	$(NGHA) render examples/reference-3ctl.yaml -o $(OUT)/reference-nextgen --profile nextgen
+	$(NGHA) render examples/reference-3ctl.yaml -o $(OUT)/reference-legacy --profile legacy
+	@echo "== render the lab deployment"
+	$(NGHA) render examples/lab-3ctl.yaml -o $(OUT)/lab-nextgen
+	@echo "== legacy vs next-gen"
+	$(NGHA) compare examples/reference-3ctl.yaml
+	@echo "graphs: $(OUT)/reference-legacy/graph.svg  $(OUT)/reference-nextgen/graph.svg"
+
+bench: venv
+	$(PY) bench/render_bench.py
+
+clean:
+	rm -rf $(VENV) $(OUT) *.egg-info
+
+# Rewrite tests/golden/* after an intended change in rendered output; review the diff.
+golden: venv
+	NGHA_UPDATE_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider tests/golden

@@ -1,0 +1,208 @@
+"""lab up / down / crash / boot."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ngha.lab import addressing, cluster, network, node, sshkeys
+from ngha.lab.access import lab_paths, load_lab, transport_for_state
+from ngha.lab.cgroups import CgroupLayout
+from ngha.lab.corosync import DEFAULT_TOKEN_MS
+from ngha.lab.deployment import write_deployment
+from ngha.lab.errors import LabError
+from ngha.lab.layout import CLIENT_NAME, LabPaths, NetnsNames, node_name
+from ngha.lab.lock import lab_lock
+from ngha.lab.prerequisites import check_prerequisites
+from ngha.lab.provision import provision_node
+from ngha.lab.state import (CRASHED, RUNNING, ClientRecord, LabState, NodeRecord,
+                            save_state, try_load_state)
+from ngha.lab.teardown import lab_exists, teardown
+
+Progress = Callable[[str], None]
+QUORUM_TIMEOUT = 240.0
+
+
+@dataclass(frozen=True)
+class UpResult:
+    state: LabState
+    deployment_file: Path
+    seconds_to_quorum: float
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGTERM/SIGHUP become KeyboardInterrupt so `up` still removes what it made."""
+    def handler(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def new_state(name: str, plan: addressing.AddressPlan, token_ms: int) -> LabState:
+    names = NetnsNames(name)
+    return LabState(
+        name=name,
+        subnet=str(plan.subnet),
+        token_ms=token_ms,
+        fabric_netns=names.fabric,
+        client=ClientRecord(CLIENT_NAME, str(plan.client), names.client),
+        nodes=[NodeRecord(n, str(a), names.node(n)) for n, a in plan.nodes],
+        vips={v: str(a) for v, a in plan.vips},
+        created_at=time.time(),
+    )
+
+
+def up(name: str, nodes: int = 3, subnet: str | None = None,
+       token_ms: int = DEFAULT_TOKEN_MS, progress: Progress = _quiet,
+       timeout: float = QUORUM_TIMEOUT) -> UpResult:
+    paths = lab_paths(name)
+    layout = check_prerequisites(paths.root)
+    routes = addressing.host_routes()
+    net = (addressing.validate_subnet(addressing.parse_subnet(subnet), routes)
+           if subnet else addressing.default_subnet(routes))
+    if token_ms <= 0:
+        raise LabError(f"--token must be a positive number of milliseconds, not {token_ms}")
+    plan = addressing.plan_addresses(net, [node_name(i) for i in range(nodes)])
+    with lab_lock(paths.dir):
+        existing = try_load_state(paths.state_file, name)
+        if existing is not None and existing.complete:
+            raise LabError(f"lab {name} is already up ({paths.dir}); "
+                           f"remove it first with `ngha lab down --name {name}`")
+        if lab_exists(paths, layout):
+            progress(f"removing the remains of an interrupted `lab up` of {name}")
+            teardown(paths, layout, remove_dir=False)
+        state = new_state(name, plan, token_ms)
+        save_state(state, paths.state_file)
+        try:
+            with _interruptible():
+                return _build(paths, layout, state, progress, timeout)
+        except BaseException as exc:
+            progress(f"lab up failed ({exc or type(exc).__name__}); removing what it made")
+            teardown(paths, layout, remove_dir=True)
+            if isinstance(exc, KeyboardInterrupt):
+                raise LabError(f"lab up of {name} interrupted; everything it made was removed") from None
+            if isinstance(exc, LabError):
+                raise LabError(f"lab up of {name} failed: {exc.message} "
+                               "(everything it made was removed)") from None
+            if isinstance(exc, (OSError, subprocess.SubprocessError)):
+                raise LabError(f"lab up of {name} failed: {exc} "
+                               "(everything it made was removed)") from None
+            raise
+
+
+def _build(paths: LabPaths, layout: CgroupLayout, state: LabState, progress: Progress,
+           timeout: float) -> UpResult:
+    started = time.monotonic()
+    progress(f"lab {state.name}: {len(state.nodes)} nodes on {state.subnet}")
+    client_key = sshkeys.ensure_client_key(paths.client_key, state.name)
+    host_keys = {n.name: sshkeys.generate_keypair(f"root@{n.name}") for n in state.nodes}
+    node_addrs = [(n.name, n.address) for n in state.nodes]
+    paths.known_hosts.write_text(sshkeys.render_known_hosts(
+        [(n.name, n.address, host_keys[n.name].public) for n in state.nodes]))
+    paths.ssh_config.write_text(
+        sshkeys.render_ssh_config(node_addrs, paths.client_key, paths.known_hosts))
+    deployment = write_deployment(state, paths.deployment_file, paths.secrets_dir)
+
+    progress("creating the lab network (bridge, client, node namespaces)")
+    network.create_fabric(state.name)
+    network.plug(state.name, CLIENT_NAME, state.client.netns, state.client.address,
+                 state.prefixlen)
+    for record in state.nodes:
+        network.plug(state.name, record.name, record.netns, record.address, state.prefixlen)
+        provision_node(paths.upper(record.name), state, record, host_keys[record.name],
+                       client_key)
+
+    progress("booting nodes")
+    for record in state.nodes:
+        _start_node(paths, layout, state, record)
+    save_state(state, paths.state_file)
+
+    progress("waiting for every node to be online with quorum")
+    transport = transport_for_state(state)
+    cluster.wait_until(transport, state.node_names,
+                       cluster.all_online_with_quorum(state.node_names),
+                       timeout=timeout, what="all nodes online with quorum")
+    cluster.disable_stonith(transport, state.node_names[0])
+    state.complete = True
+    save_state(state, paths.state_file)
+    return UpResult(state, deployment, time.monotonic() - started)
+
+
+def _start_node(paths: LabPaths, layout: CgroupLayout, state: LabState,
+                record: NodeRecord) -> None:
+    node.launch(paths, layout, state.name, record)
+    record.pid1, record.pid1_start = node.find_pid1(
+        layout, state.name, record.name, paths.console_log(record.name))
+    record.status = RUNNING
+    record.frozen = False
+
+
+def down(name: str, progress: Progress = _quiet) -> bool:
+    """Returns False when there was nothing to remove."""
+    paths = lab_paths(name)
+    layout = CgroupLayout.detect()
+    with lab_lock(paths.dir):
+        found = lab_exists(paths, layout) or any(paths.dir.iterdir())
+        teardown(paths, layout, remove_dir=True)
+    return found
+
+
+def crash(name: str, node_name_: str) -> NodeRecord:
+    """Power loss: the node's PID namespace is killed and its NIC (namespace) removed;
+    its disk (overlay upper directory) is kept for `boot`."""
+    paths = lab_paths(name)
+    layout = CgroupLayout.detect()
+    with lab_lock(paths.dir):
+        state = load_lab(name)
+        record = state.node(node_name_)
+        if not node.is_alive(record):
+            raise LabError(f"node {record.name} is already down; "
+                           f"start it with `ngha lab boot --name {name} {record.name}`")
+        node.kill(layout, name, record)
+        network.unplug(record.netns)
+        layout.remove(name, record.name)
+        record.status, record.pid1, record.pid1_start, record.frozen = CRASHED, None, None, False
+        save_state(state, paths.state_file)
+        return record
+
+
+def boot(name: str, node_name_: str, wait: bool = True,
+         timeout: float = QUORUM_TIMEOUT) -> float:
+    """Cold start of a crashed node from its kept disk; with wait, returns the seconds
+    until the nodes on its side of the network (itself included) see it online."""
+    paths = lab_paths(name)
+    layout = CgroupLayout.detect()
+    with lab_lock(paths.dir):
+        state = load_lab(name)
+        record = state.node(node_name_)
+        if node.is_alive(record):
+            raise LabError(f"node {record.name} is already running")
+        started = time.monotonic()
+        layout.remove(name, record.name)  # stale sub-cgroups of the previous boot
+        network.unplug(record.netns)
+        network.plug(name, record.name, record.netns, record.address, state.prefixlen,
+                     side=record.side)
+        _start_node(paths, layout, state, record)
+        save_state(state, paths.state_file)
+    if not wait:
+        return time.monotonic() - started
+    peers = [n.name for n in state.nodes
+             if n.side == record.side and node.is_alive(n) and not n.frozen]
+    cluster.wait_until(transport_for_state(state), peers,
+                       lambda m: record.name in m.online, timeout=timeout,
+                       what=f"{record.name} to rejoin")
+    return time.monotonic() - started

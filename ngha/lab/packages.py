@@ -1,0 +1,81 @@
+"""`lab prepare`: install the Debian packages the lab needs without starting them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ngha.lab.errors import LabError
+
+LAB_PACKAGES = (
+    "pacemaker", "corosync", "pcs", "resource-agents", "haproxy", "mariadb-server",
+    "galera-4", "rsync", "rabbitmq-server", "redis-server", "memcached", "keystone",
+    "python3-oslo.db", "python3-oslo.messaging", "python3-pymysql", "openssh-server",
+    "iproute2",
+)
+POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
+# invoke-rc.d asks this script before starting a service: 101 means "action forbidden".
+DENY_ALL = "#!/bin/sh\n# ngha lab prepare: never start services on the host\nexit 101\n"
+
+
+def parse_installed(dpkg_query_output: str) -> set[str]:
+    """Packages reported as installed by `dpkg-query -W -f '${Package}\\t${db:Status-Abbrev}\\n'`."""
+    installed = set()
+    for line in dpkg_query_output.splitlines():
+        name, _, status = line.partition("\t")
+        if status.startswith("ii"):
+            installed.add(name.split(":")[0])
+    return installed
+
+
+def missing_packages(packages: Sequence[str] = LAB_PACKAGES) -> list[str]:
+    proc = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Package}\t${db:Status-Abbrev}\n", *packages],
+        capture_output=True, text=True,
+    )  # exit 1 when some package is unknown: its absence from stdout says the same
+    installed = parse_installed(proc.stdout)
+    return [p for p in packages if p not in installed]
+
+
+class DenyServiceStarts:
+    """Put a deny-all policy-rc.d in place for the install; restore what was there."""
+
+    def __init__(self, path: Path = POLICY_RC_D):
+        self.path = path
+        self.previous: bytes | None = None
+
+    def __enter__(self) -> "DenyServiceStarts":
+        self.previous = self.path.read_bytes() if self.path.exists() else None
+        self.path.write_text(DENY_ALL)
+        self.path.chmod(0o755)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is None:
+            self.path.unlink(missing_ok=True)
+        else:
+            self.path.write_bytes(self.previous)
+
+
+def prepare(progress: Callable[[str], None], policy_rc_d: Path = POLICY_RC_D) -> list[str]:
+    """Returns the packages installed (empty when apt was not needed)."""
+    missing = missing_packages()
+    if not missing:
+        progress(f"all {len(LAB_PACKAGES)} lab packages are installed; apt not needed")
+        return []
+    progress(f"installing: {' '.join(missing)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    with DenyServiceStarts(policy_rc_d):
+        install = ["apt-get", "install", "-y", "-q", *missing]
+        if subprocess.run(install, env=env).returncode != 0:
+            # Most often stale package lists on a fresh machine.
+            progress("apt-get install failed; refreshing package lists and retrying")
+            subprocess.run(["apt-get", "update", "-q"], env=env, check=False)
+            if subprocess.run(install, env=env).returncode != 0:
+                raise LabError(f"apt-get install {' '.join(missing)} failed (see output above)")
+    still = missing_packages()
+    if still:
+        raise LabError(f"still not installed after apt-get: {' '.join(still)}")
+    return missing

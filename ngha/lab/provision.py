@@ -1,0 +1,34 @@
+"""Seed a node's disk before its first boot: identity, cluster config, ssh, units."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from ngha.lab.corosync import render_corosync_conf
+from ngha.lab.rootfs import UpperDir, render_hosts, seed_units
+from ngha.lab.sshkeys import SSHD_DROP_IN, KeyPair
+from ngha.lab.state import LabState, NodeRecord
+
+
+def provision_node(upper_path: Path, state: LabState, record: NodeRecord,
+                   host_key: KeyPair, client_key: KeyPair) -> None:
+    upper_path.mkdir(parents=True, exist_ok=True)
+    upper = UpperDir(upper_path)
+    entries = [(n.name, n.address) for n in state.nodes]
+    entries.append((state.client.name, state.client.address))
+    upper.write("/etc/hostname", record.name + "\n")
+    upper.write("/etc/hosts", render_hosts(entries))
+    # systemd would otherwise reuse the host's machine-id in every node (same journal
+    # directory, same D-Bus machine id).
+    upper.write("/etc/machine-id", secrets.token_hex(16) + "\n", mode=0o444)
+    # The host's fstab names host disks; a node has none.
+    upper.write("/etc/fstab", "# ngha lab node: no local filesystems\n")
+    upper.write("/etc/corosync/corosync.conf",
+                render_corosync_conf(state.name, entries[:-1], state.token_ms))
+    upper.write("/etc/ssh/ssh_host_ed25519_key", host_key.private, mode=0o600)
+    upper.write("/etc/ssh/ssh_host_ed25519_key.pub", host_key.public)
+    upper.write("/etc/ssh/sshd_config.d/ngha-lab.conf", SSHD_DROP_IN)
+    upper.ensure_dir("/root/.ssh", mode=0o700)
+    upper.write("/root/.ssh/authorized_keys", client_key.public, mode=0o600)
+    seed_units(upper)

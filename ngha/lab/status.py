@@ -1,0 +1,68 @@
+"""What `lab status` reports: the saved description plus what is live right now."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ngha.lab import cluster, node
+from ngha.lab.access import lab_paths, load_lab, transport_for_state
+from ngha.lab.cgroups import CgroupLayout
+
+MiB = 1024 * 1024
+
+
+def lab_status(name: str) -> dict[str, Any]:
+    state = load_lab(name)
+    paths = lab_paths(name)
+    layout = CgroupLayout.detect()
+    nodes = []
+    live = []
+    for record in state.nodes:
+        alive = node.is_alive(record)
+        frozen = alive and layout.is_frozen(name, record.name)
+        mem = layout.memory_usage(name, record.name) if alive else None
+        if alive and not frozen:
+            live.append(record.name)
+        nodes.append({
+            "name": record.name, "address": record.address, "netns": record.netns,
+            "pid1": record.pid1 if alive else None,
+            "state": "frozen" if frozen else ("running" if alive else record.status),
+            "side": record.side,
+            "memory_mib": round(mem.working_set / MiB, 1) if mem else None,
+        })
+    memberships = cluster.read_memberships(transport_for_state(state), live, timeout=10)
+    return {
+        "name": state.name,
+        "subnet": state.subnet,
+        "complete": state.complete,
+        "token_ms": state.token_ms,
+        "state_dir": str(paths.dir),
+        "deployment_file": str(paths.deployment_file),
+        "ssh_config": str(paths.ssh_config),
+        "client": asdict(state.client),
+        "vips": state.vips,
+        "nodes": nodes,
+        "cluster": {n: (None if m is None else {
+            "dc": m.dc, "quorum": m.quorum,
+            "online": sorted(m.online), "offline": sorted(m.offline)})
+            for n, m in memberships.items()},
+    }
+
+
+def format_status(status: dict[str, Any]) -> str:
+    lines = [f"lab {status['name']}  subnet {status['subnet']}  token {status['token_ms']} ms"
+             + ("" if status["complete"] else "  (INCOMPLETE: run `ngha lab down`)"),
+             f"{'NODE':8} {'ADDRESS':15} {'STATE':8} {'SIDE':5} {'PID1':>8} {'MEM MiB':>8}  "
+             "CLUSTER VIEW"]
+    for n in status["nodes"]:
+        view = status["cluster"].get(n["name"])
+        seen = ("-" if view is None else
+                f"quorum={'yes' if view['quorum'] else 'no'} online={','.join(view['online'])}"
+                f" dc={view['dc'] or '-'}")
+        lines.append(f"{n['name']:8} {n['address']:15} {n['state']:8} {n['side']:5} "
+                     f"{n['pid1'] or '-':>8} {n['memory_mib'] or '-':>8}  {seen}")
+    c = status["client"]
+    lines.append(f"{'client':8} {c['address']:15} (netns {c['netns']})")
+    lines.append(f"deployment: {status['deployment_file']}")
+    return "\n".join(lines)

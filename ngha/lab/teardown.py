@@ -1,0 +1,141 @@
+"""Remove everything a lab made, from whatever is left of it.
+
+Works without a state file (an `up` killed before writing it): processes are found
+through the lab's cgroups and network namespaces, namespaces through their `ngha.<lab>.`
+names. Nothing here depends on the nodes shutting down cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ngha.lab import host, network
+from ngha.lab.cgroups import CgroupLayout
+from ngha.lab.errors import LabError
+from ngha.lab.layout import LabPaths
+from ngha.lab.node import is_alive
+from ngha.lab.state import try_load_state
+
+
+@dataclass
+class Leftovers:
+    processes: set[int] = field(default_factory=set)
+    netns: list[str] = field(default_factory=list)
+    mounts: list[str] = field(default_factory=list)
+    cgroups: list[Path] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.processes or self.netns or self.mounts or self.cgroups)
+
+    def describe(self) -> str:
+        parts = []
+        if self.processes:
+            parts.append(f"processes {sorted(self.processes)}")
+        if self.netns:
+            parts.append(f"network namespaces {self.netns}")
+        if self.mounts:
+            parts.append(f"mounts {self.mounts}")
+        if self.cgroups:
+            parts.append(f"cgroups {[str(c) for c in self.cgroups]}")
+        return "; ".join(parts)
+
+
+def pids_in_netns(netns_names: list[str]) -> set[int]:
+    """Host processes whose network namespace is one of these (e.g. `lab exec` sessions)."""
+    wanted = set()
+    for name in netns_names:
+        try:
+            st = os.stat(network.NETNS_DIR / name)
+            wanted.add((st.st_dev, st.st_ino))
+        except OSError:
+            continue
+    if not wanted:
+        return set()
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            st = os.stat(f"/proc/{entry}/ns/net")
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in wanted:
+            found.add(int(entry))
+    return found
+
+
+def host_mounts_under(prefixes: list[str]) -> list[str]:
+    mounts = []
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            target = line.split()[1].replace("\\040", " ")
+            if any(target == p or target.startswith(p.rstrip("/") + "/") for p in prefixes):
+                mounts.append(target)
+    return mounts
+
+
+def lab_exists(paths: LabPaths, layout: CgroupLayout) -> bool:
+    """Anything at all left by a lab of this name."""
+    return (paths.state_file.exists() or bool(network.list_lab_netns(paths.name))
+            or any(d.exists() for d in layout.lab_dirs(paths.name)))
+
+
+def kill_processes(paths: LabPaths, layout: CgroupLayout, timeout: float = 10.0) -> set[int]:
+    lab = paths.name
+    state = try_load_state(paths.state_file, lab)
+    layout.thaw(lab)
+    if state is not None:
+        for record in state.nodes:
+            if is_alive(record):
+                _sigkill(record.pid1)  # type: ignore[arg-type]
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = layout.pids(lab) | pids_in_netns(network.list_lab_netns(lab))
+        pids.discard(os.getpid())
+        if not pids or time.monotonic() > deadline:
+            return pids
+        for pid in pids:
+            _sigkill(pid)
+        time.sleep(0.05)
+
+
+def teardown(paths: LabPaths, layout: CgroupLayout, remove_dir: bool = True) -> None:
+    """Kill, unmount, delete namespaces and cgroups, delete state; raise if anything stays.
+
+    remove_dir=False keeps the (emptied) state directory: `up` holds its lock on it."""
+    lab = paths.name
+    left = Leftovers()
+    left.processes = kill_processes(paths, layout)
+    # Node mounts live in the nodes' own mount namespaces and vanish with them; only
+    # something mounted on the host under the state dir or /run/netns needs a umount.
+    prefixes = [str(paths.dir)] + [str(network.NETNS_DIR / n) for n in network.list_lab_netns(lab)]
+    for target in sorted(host_mounts_under(prefixes), key=len, reverse=True):
+        if not target.startswith(str(network.NETNS_DIR)):
+            host.run(["umount", "-l", target], check=False)
+    left.netns = network.delete_all(lab)
+    left.cgroups = layout.remove(lab)
+    if paths.dir.exists():
+        if remove_dir:
+            shutil.rmtree(paths.dir, ignore_errors=True)
+        else:
+            for child in paths.dir.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+    network.release_netns_dir()
+    left.mounts = host_mounts_under([str(paths.dir)])
+    if left:
+        raise LabError(f"lab {lab} could not be fully removed: {left.describe()}")
+
+
+def _sigkill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,27 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+REFERENCE = EXAMPLES / "reference-3ctl.yaml"
+
+
+@pytest.fixture
+def write_yaml(tmp_path):
+    """Write a YAML text to a file in tmp_path and return its path."""
+
+    def write(text: str, name: str = "deployment.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    return write
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: `make test` installs it (scripts/apt-install.sh)")
+    return path

@@ -1,0 +1,42 @@
+"""Golden files, like Pacemaker's scheduler regression suite: the rendered reference
+deployment is checked in, so any change in output is a visible diff in review.
+
+Regenerate after an intended change with:  make golden
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ngha.model.load import load_deployment
+from ngha.render.artifacts import render_all
+from tests.conftest import EXAMPLES
+
+GOLDEN = Path(__file__).parent
+CASES = {
+    "reference-nextgen": (EXAMPLES / "reference-3ctl.yaml", "nextgen"),
+    "reference-legacy": (EXAMPLES / "reference-3ctl.yaml", "legacy"),
+    "lab-nextgen": (EXAMPLES / "lab-3ctl.yaml", "nextgen"),
+}
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rendered_output_matches_golden(case, tmp_path):
+    deployment, profile = CASES[case]
+    out = tmp_path / case
+    render_all(load_deployment(deployment, profile=profile), out, with_svg=False)
+    expected_dir = GOLDEN / case
+    if os.environ.get("NGHA_UPDATE_GOLDEN") == "1":
+        import shutil
+        shutil.rmtree(expected_dir, ignore_errors=True)
+        shutil.copytree(out, expected_dir)
+    actual, expected = tree(out), tree(expected_dir)
+    assert sorted(actual) == sorted(expected), "set of rendered files changed"
+    for name in expected:
+        assert actual[name] == expected[name], f"{case}/{name} differs from the golden file"

@@ -1,0 +1,208 @@
+"""Rendered artefacts checked by the real tools: crm_verify, haproxy -c, systemd-analyze,
+pcs (offline, against a CIB file) and graphviz."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from ngha.cib.verify import crm_verify
+from ngha.model.load import load_deployment
+from ngha.render.artifacts import render_all
+from tests.conftest import EXAMPLES, REFERENCE, require_tool
+
+pytestmark = pytest.mark.tools
+
+ROLES = ("roles: [haproxy, galera, rabbitmq, redis, cinder-volume]")
+
+
+def variants(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    ref = REFERENCE.read_text()
+    with_roles = ref
+    for i in range(3):
+        with_roles = with_roles.replace(f"address: 192.0.2.1{i}}}",
+                                        f"address: 192.0.2.1{i}, {ROLES}}}")
+    fencing = ref.replace("secrets:", "fencing:\n  devices:\n" + "".join(
+        f"    - {{node: controller-{i}, agent: fence_ipmilan, parameters: "
+        f"{{ip: 192.0.2.5{i}, username: admin, password_script: /etc/ngha/ipmi-pass}}}}\n"
+        for i in range(3)) + "secrets:")
+    ipv6 = ref
+    for i in range(3):
+        ipv6 = ipv6.replace(f"address: 192.0.2.1{i}}}", f"address: 'fd00::1{i}'}}")
+    ipv6 = ipv6.replace("internal_api: 192.0.2.101", "internal_api: 'fd00::101'")
+    ipv6 = ipv6.replace("redis: 192.0.2.104", "redis: {address: 'fd00::104', netmask: 64}")
+    debian = ref.replace("distro: rdo", "distro: debian")
+    files = {"roles": with_roles, "fencing": fencing, "ipv6": ipv6, "debian": debian}
+    cases = {"reference-nextgen": (REFERENCE, "nextgen"), "reference-legacy": (REFERENCE, "legacy"),
+             "lab": (EXAMPLES / "lab-3ctl.yaml", "nextgen")}
+    for name, text in files.items():
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text)
+        cases[f"{name}-nextgen"] = (path, "nextgen")
+        cases[f"{name}-legacy"] = (path, "legacy")
+    return cases
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("variants")
+    outs = {}
+    for name, (path, profile) in variants(tmp).items():
+        out = tmp / "out" / name
+        render_all(load_deployment(path, profile=profile), out)
+        outs[name] = out
+    return outs
+
+
+def test_crm_verify_accepts_every_rendered_cib(rendered):
+    require_tool("crm_verify")
+    for name, out in rendered.items():
+        proc = subprocess.run(["crm_verify", "-V", "--xml-file", str(out / "cib.xml")],
+                              capture_output=True, text=True)
+        output = (proc.stdout + proc.stderr).strip()
+        if name.startswith("fencing"):
+            # without a status section every node is unseen, hence "unclean": warnings only
+            assert "error" not in output.lower(), f"{name}: {output}"
+        else:
+            assert proc.returncode == 0 and not output, f"{name}: {output}"
+        result = crm_verify(out / "cib.xml")  # the file, then with every node online
+        assert result.ok, f"{name}: {result.output}"
+
+
+def test_crm_verify_catches_a_broken_cib(rendered, tmp_path):
+    """The check above can fail: a dangling constraint reference is reported."""
+    cib = etree.parse(str(rendered["reference-nextgen"] / "cib.xml"))
+    cib.find(".//rsc_colocation").set("with-rsc", "no-such-resource")
+    broken = tmp_path / "broken.xml"
+    cib.write(str(broken))
+    proc = subprocess.run(["crm_verify", "-V", "--xml-file", str(broken)],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+
+
+def test_haproxy_accepts_every_rendered_config(rendered):
+    require_tool("haproxy")
+    env = {**os.environ, "REDIS_PASSWORD": "checker-placeholder"}
+    for name, out in rendered.items():
+        for cfg in out.glob("nodes/*/etc/haproxy/haproxy.cfg"):
+            proc = subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True,
+                                  text=True, env=env)
+            assert proc.returncode == 0, f"{name} {cfg}: {proc.stdout}{proc.stderr}"
+
+
+def test_haproxy_config_shape(rendered):
+    cfg = (rendered["reference-nextgen"] / "nodes/controller-0/etc/haproxy/haproxy.cfg").read_text()
+    mysql = cfg.split("listen mysql")[1].split("\nlisten ")[0]
+    servers = [line for line in mysql.splitlines() if line.strip().startswith("server ")]
+    assert len(servers) == 3 and "backup" not in servers[0]
+    assert all("backup" in s for s in servers[1:])
+    assert all("port 9200" in s and "inter 1s" in s and "on-marked-down shutdown-sessions" in s
+               for s in servers)
+    redis = cfg.split("listen redis")[1].split("\nlisten ")[0]
+    assert "expect string role:master" in redis and "${REDIS_PASSWORD}" in redis
+    v6 = (rendered["ipv6-nextgen"] / "nodes/controller-0/etc/haproxy/haproxy.cfg").read_text()
+    assert "bind ipv6@fd00::101:3306" in v6 and "ipv6@fd00::10:3306" in v6
+
+
+def _verify_dropins(unit_dir: Path) -> list[str]:
+    """Run systemd-analyze verify on a stub unit carrying each rendered drop-in; return
+    every complaint that names a drop-in file."""
+    complaints = []
+    for dropin_dir in sorted(unit_dir.glob("*.service.d")):
+        unit = dropin_dir.name[:-2]
+        stub = unit_dir / unit
+        stub.write_text(f"[Unit]\nDescription=stub for {unit}\n[Service]\nExecStart=/bin/true\n")
+        proc = subprocess.run(["systemd-analyze", "verify", "--man=no", str(stub)],
+                              capture_output=True, text=True,
+                              env={**os.environ, "SYSTEMD_UNIT_PATH": f"{unit_dir}:"})
+        complaints += [line for line in (proc.stdout + proc.stderr).splitlines()
+                       if str(dropin_dir) in line]
+        stub.unlink()
+    return complaints
+
+
+def test_systemd_accepts_rendered_dropins(rendered, tmp_path):
+    require_tool("systemd-analyze")
+    for name in ("reference-nextgen", "lab"):
+        unit_dir = tmp_path / name
+        shutil.copytree(rendered[name] / "nodes" / os.listdir(rendered[name] / "nodes")[0]
+                        / "etc/systemd/system", unit_dir)
+        assert list(unit_dir.glob("*.service.d")), "no drop-ins rendered"
+        assert _verify_dropins(unit_dir) == []
+
+
+def test_systemd_check_catches_a_bad_dropin(tmp_path):
+    """The check above can fail: an invalid Restart= value is reported."""
+    require_tool("systemd-analyze")
+    (tmp_path / "x.service.d").mkdir()
+    (tmp_path / "x.service.d/50-bad.conf").write_text("[Service]\nRestart=sometimes\n")
+    assert _verify_dropins(tmp_path)
+
+
+def test_graph_svg_is_drawn(rendered):
+    for name in ("reference-nextgen", "reference-legacy"):
+        svg = etree.parse(str(rendered[name] / "graph.svg")).getroot()
+        assert svg.tag.endswith("svg")
+        titles = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}title")}
+        assert "haproxy-clone" in titles and "galera-master" in titles
+
+
+def _seed_cib(cib_xml: Path, target: Path) -> None:
+    """An empty CIB with the cluster's nodes, as a freshly formed cluster would have."""
+    empty = subprocess.run(["cibadmin", "--empty"], capture_output=True, text=True,
+                           check=True).stdout
+    seed = etree.fromstring(empty.encode())
+    nodes = etree.parse(str(cib_xml)).find("configuration/nodes")
+    old = seed.find("configuration/nodes")
+    old.getparent().replace(old, nodes)
+    target.write_bytes(etree.tostring(seed))
+
+
+def _shape(cib_file: Path) -> dict:
+    """What must be equal between ngha's CIB and the one pcs builds (ids and values, not the
+    order of attributes or generated sub-ids)."""
+    root = etree.parse(str(cib_file)).getroot()
+    prims = {}
+    for p in root.iter("primitive"):
+        parent = p.getparent()
+        prims[p.get("id")] = (
+            p.get("class"), p.get("provider"), p.get("type"),
+            parent.get("id") if parent.tag == "clone" else None,
+            tuple(sorted((n.get("name"), n.get("value"))
+                         for n in p.findall("instance_attributes/nvpair"))),
+            tuple(sorted((n.get("name"), n.get("value")) for n in p.findall("meta_attributes/nvpair"))),
+            tuple(sorted((o.get("name"), o.get("interval"), o.get("timeout") or "",
+                          o.get("role") or "") for o in p.findall("operations/op"))))
+    clones = {c.get("id"): tuple(sorted((n.get("name"), n.get("value"))
+                                        for n in c.findall("meta_attributes/nvpair")))
+              for c in root.iter("clone")}
+    constraints = {c.get("id"): tuple(sorted((k, v) for k, v in c.attrib.items()
+                                             if k in ("first", "then", "first-action",
+                                                      "then-action", "kind", "rsc",
+                                                      "with-rsc", "score", "node")))
+                   for c in root.find("configuration/constraints")}
+    return {"primitives": prims, "clones": clones, "constraints": constraints}
+
+
+@pytest.mark.parametrize("case", ["reference-nextgen", "roles-nextgen", "fencing-nextgen",
+                                  "reference-legacy"])
+def test_pcs_script_builds_the_same_cib_and_is_rerunnable(rendered, tmp_path, case):
+    require_tool("pcs")
+    out = rendered[case]
+    cib = tmp_path / "cluster.xml"
+    _seed_cib(out / "cib.xml", cib)
+    env = {**os.environ, "NGHA_CIB_FILE": str(cib)}
+    first = subprocess.run(["sh", str(out / "pcs-commands.sh")], capture_output=True,
+                           text=True, env=env, timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    verify = crm_verify(cib)
+    assert verify.ok, verify.output
+    assert _shape(cib) == _shape(out / "cib.xml")
+    before = _shape(cib)
+    again = subprocess.run(["sh", str(out / "pcs-commands.sh")], capture_output=True,
+                           text=True, env=env, timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert _shape(cib) == before

@@ -1,0 +1,134 @@
+"""The acceptance counts of the reference deployment and the shape of both layouts."""
+
+import pytest
+
+from ngha.model.load import load_deployment
+from ngha.profiles import build_desired_state
+from ngha.profiles.desired import Clone, Colocation, Location, Order
+from tests.conftest import EXAMPLES, REFERENCE
+
+
+def desired(profile, path=REFERENCE, environment=None):
+    return build_desired_state(load_deployment(path, environment, profile=profile))
+
+
+def kinds(state):
+    constraints = state.cluster.constraints
+    return (len(state.cluster.resources),
+            sum(isinstance(c, Order) for c in constraints),
+            sum(isinstance(c, Colocation) for c in constraints))
+
+
+def test_nextgen_reference_counts():
+    state = desired("nextgen")
+    assert kinds(state) == (11, 6, 6)
+    orders = [c for c in state.cluster.constraints if isinstance(c, Order)]
+    assert all(o.kind == "Optional" and o.then == "haproxy-clone" for o in orders)
+    colocations = [c for c in state.cluster.constraints if isinstance(c, Colocation)]
+    assert all(c.with_rsc == "haproxy-clone" and c.score == "INFINITY" for c in colocations)
+
+
+def test_legacy_reference_counts():
+    state = desired("legacy")
+    assert kinds(state) == (47, 47, 27)
+    assert len(state.cluster.constraints) == 74
+
+
+def test_nextgen_has_no_constraint_on_core_services():
+    ids = {"rabbitmq-clone", "galera-master", "redis-master", "openstack-cinder-volume"}
+    for c in desired("nextgen").cluster.constraints:
+        named = {c.first, c.then} if isinstance(c, Order) else {c.rsc, c.with_rsc}
+        assert not named & ids, c
+
+
+def test_legacy_galera_promote_orders_openstack_core():
+    orders = [c for c in desired("legacy").cluster.constraints if isinstance(c, Order)]
+    assert any(o.first == "galera-master" and o.first_action == "promote"
+               and o.then == "openstack-core-clone" for o in orders)
+
+
+def test_core_resources_match_reference():
+    by_id = {r.id: r for r in desired("nextgen").cluster.resources}
+    galera = by_id["galera-master"]
+    assert isinstance(galera, Clone) and galera.promotable
+    assert galera.meta["promoted-max"] == "3"
+    assert galera.primitive.instance_attributes["wsrep_cluster_address"] == \
+        "gcomm://controller-0,controller-1,controller-2"
+    promote = [op for op in galera.primitive.operations if op.name == "promote"][0]
+    assert promote.timeout == "300s" and ("on-fail", "block") in promote.extra
+    rabbit = by_id["rabbitmq-clone"]
+    assert rabbit.primitive.instance_attributes["set_policy"] == \
+        'ha-all ^(?!amq\\.).* {"ha-mode":"all"}'
+    assert rabbit.meta == {"ordered": "true", "interleave": "true"}
+    assert by_id["openstack-cinder-volume"].agent == "systemd:openstack-cinder-volume"
+    vip = by_id["ip-192.0.2.100"]
+    assert vip.instance_attributes == {"ip": "192.0.2.100", "cidr_netmask": "32"}
+
+
+def test_nextgen_nodes_enable_systemd_units_and_disable_pacemaker_ones():
+    node = desired("nextgen").nodes[0]
+    enabled = {p.unit for p in node.enable}
+    disabled = {p.unit for p in node.disable}
+    assert "openstack-nova-api" in enabled and "httpd" in enabled
+    assert {"haproxy", "rabbitmq-server", "mariadb", "redis",
+            "openstack-cinder-volume"} == disabled
+    assert not enabled & disabled
+    oneshot = {p.unit: p.restart_dropin for p in node.enable}
+    assert oneshot["neutron-ovs-cleanup"] is False and oneshot["openstack-nova-api"] is True
+    assert node.oslo["/etc/nova/nova.conf"]["database"]["max_retries"] == "-1"
+    assert node.oslo["/etc/nova/nova.conf"]["database"]["db_max_retries"] == "-1"
+    assert "oslo_messaging_rabbit" in node.oslo["/etc/neutron/neutron.conf"]
+    assert "/etc/keystone/keystone.conf" in node.oslo
+
+
+def test_legacy_disables_every_unit():
+    node = desired("legacy").nodes[0]
+    assert node.enable == () and len(node.disable) == 39
+
+
+def test_declared_active_passive_service_goes_to_pacemaker(write_yaml):
+    text = REFERENCE.read_text().replace("  - heat-engine\n",
+                                         "  - {name: heat-engine, mode: active-passive}\n")
+    state = desired("nextgen", write_yaml(text))
+    by_id = {r.id: r for r in state.cluster.resources}
+    assert by_id["openstack-heat-engine"].agent == "systemd:openstack-heat-engine"
+    assert len(state.cluster.resources) == 12
+
+
+def test_debian_flavour_unit_names():
+    state = desired("nextgen", EXAMPLES / "lab-3ctl.yaml")
+    units = {p.unit for p in state.nodes[0].enable}
+    assert units == {"keystone", "memcached"}
+    assert {p.unit for p in state.nodes[0].disable} >= {"redis-server", "mariadb"}
+
+
+def test_roles_add_node_attributes_and_exclusive_rules(write_yaml):
+    text = REFERENCE.read_text().replace(
+        "  - {name: controller-0, address: 192.0.2.10}",
+        "  - {name: controller-0, address: 192.0.2.10, roles: [haproxy, galera, rabbitmq, redis, cinder-volume]}"
+    ).replace(
+        "  - {name: controller-1, address: 192.0.2.11}",
+        "  - {name: controller-1, address: 192.0.2.11, roles: [haproxy, galera, rabbitmq, redis, cinder-volume]}"
+    ).replace(
+        "  - {name: controller-2, address: 192.0.2.12}",
+        "  - {name: controller-2, address: 192.0.2.12, roles: [haproxy, rabbitmq, redis]}")
+    state = desired("nextgen", write_yaml(text))
+    rules = [c for c in state.cluster.constraints if isinstance(c, Location)]
+    assert {r.rsc for r in rules} == {"haproxy-clone", "rabbitmq-clone", "galera-master",
+                                      "redis-master", "openstack-cinder-volume"}
+    assert all(r.resource_discovery == "exclusive" and r.score == "0" for r in rules)
+    assert state.cluster.node_attributes["controller-2"] == {
+        "haproxy-role": "true", "rabbitmq-role": "true", "redis-role": "true"}
+    galera = {r.id: r for r in state.cluster.resources}["galera-master"]
+    assert galera.meta["promoted-max"] == "2"
+    assert galera.primitive.instance_attributes["wsrep_cluster_address"] == \
+        "gcomm://controller-0,controller-1"
+
+
+@pytest.mark.parametrize("profile", ["nextgen", "legacy"])
+def test_every_constraint_names_existing_resources(profile):
+    state = desired(profile)
+    ids = {r.id for r in state.cluster.resources}
+    for c in state.cluster.constraints:
+        named = {c.first, c.then} if isinstance(c, Order) else {c.rsc, c.with_rsc}
+        assert named <= ids, c
