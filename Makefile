@@ -11,7 +11,7 @@ OUT ?= out
 # systemd-analyze, dot) and what building the virtualenv needs.
 DEB_TOOLS := pacemaker-cli-utils pcs resource-agents haproxy graphviz systemd python3-venv python3-pip
 
-.PHONY: all deps venv test test-unit demo bench clean golden
+.PHONY: all deps venv test test-unit demo bench clean golden docs
 
 all: test
 
@@ -53,3 +53,10 @@ clean:
 # Rewrite tests/golden/* after an intended change in rendered output; review the diff.
 golden: venv
 	NGHA_UPDATE_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider tests/golden
+
+# Redraw the architecture page's pictures from the reference deployment.
+docs: venv
+	$(NGHA) render examples/reference-3ctl.yaml -o $(OUT)/reference-nextgen --profile nextgen
+	$(NGHA) render examples/reference-3ctl.yaml -o $(OUT)/reference-legacy --profile legacy
+	cp $(OUT)/reference-nextgen/graph.svg docs/img/reference-nextgen.svg
+	cp $(OUT)/reference-legacy/graph.svg docs/img/reference-legacy.svg

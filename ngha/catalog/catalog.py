@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -107,17 +109,41 @@ class Catalog(Strict):
         return [name for name, svc in self.services.items() if svc.core]
 
 
-@lru_cache(maxsize=1)
+EXTRA_CATALOG_ENV = "NGHA_EXTRA_CATALOG"
+
+
 def load_catalog() -> Catalog:
+    """The shipped catalog plus site-local service files named in $NGHA_EXTRA_CATALOG
+    (colon-separated YAML files with a `services:` mapping), so an operator can add a
+    service without touching ngha."""
+    return _load(os.environ.get(EXTRA_CATALOG_ENV, ""))
+
+
+@lru_cache(maxsize=4)
+def _load(extra_files: str) -> Catalog:
     source = resources.files("ngha.catalog").joinpath("services.yaml")
     with resources.as_file(source) as path:
-        doc = read_yaml(path, "catalog")
-    raw = plain(doc.data)
+        catalog = _parse(path)
+    services = dict(catalog.services)
+    for extra in filter(None, extra_files.split(":")):
+        extra_catalog = _parse(Path(extra))
+        for name in extra_catalog.services:
+            if name in services:
+                raise NghaError(f"service {name!r} is already in the catalog", file=extra,
+                                field=f"services.{name}",
+                                fix="choose another name; shipped services cannot be redefined")
+        services.update(extra_catalog.services)
+    return catalog.model_copy(update={"services": services})
+
+
+def _parse(path: Path) -> Catalog:
+    doc = read_yaml(path, "catalog")
     try:
-        catalog = Catalog.model_validate(raw)
-    except ValidationError as exc:  # a packaging bug, but still say where
+        catalog = Catalog.model_validate(plain(doc.data))
+    except ValidationError as exc:
         err = exc.errors()[0]
         raise NghaError(err["msg"], file=path, line=doc.line_of(err["loc"]),
-                        field=format_loc(err["loc"])) from None
+                        field=format_loc(err["loc"]),
+                        fix="see the field list at the top of ngha/catalog/services.yaml") from None
     named = {name: svc.model_copy(update={"name": name}) for name, svc in catalog.services.items()}
     return catalog.model_copy(update={"services": named})

@@ -50,14 +50,15 @@ def render_dot(desired: DesiredState, core: set[str]) -> str:
         elif isinstance(c, Colocation):
             lines.append(f'  "{c.with_rsc}" -> "{c.rsc}" [style=dotted, color="#dc2626", '
                          'arrowhead=none, constraint=false];')
-    systemd = [s for s in desired.services if s.manager == "systemd"]
+    systemd = [s.unit for s in desired.services if s.manager == "systemd"]
     if systemd:
-        lines.append('  subgraph cluster_systemd {')
-        lines.append('    label="systemd on every controller (no constraints)"; style=dashed;')
-        for s in systemd:
-            lines.append(f'    "unit:{s.unit}" [label="{s.unit}", fillcolor="{STYLE["systemd"]}", '
-                         'shape=ellipse];')
-        lines.append("  }")
+        # One box listing the units, four to a row: they have no constraints to draw.
+        rows = ["<TR>" + "".join(f"<TD>{unit}</TD>" for unit in systemd[i:i + 4]) + "</TR>"
+                for i in range(0, len(systemd), 4)]
+        lines.append(f'  "systemd-units" [shape=plain, fillcolor="{STYLE["systemd"]}", label=<'
+                     '<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" BGCOLOR="#f3f4f6">'
+                     f'<TR><TD COLSPAN="4"><B>systemd on every controller: {len(systemd)} '
+                     'units, no constraints</B></TD></TR>' + "".join(rows) + "</TABLE>>];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
