@@ -46,13 +46,16 @@ demo: venv
 
 bench: venv
 	$(PY) bench/render_bench.py
+	$(PY) bench/simulate_bench.py
+	@if [ "$$(id -u)" = 0 ] && [ -f bench/lab_bench.py ]; then $(PY) bench/lab_bench.py; \
+	else echo "lab bench skipped (needs root)"; fi
 
 clean:
 	rm -rf $(VENV) $(OUT) *.egg-info
 
 # Rewrite tests/golden/* after an intended change in rendered output; review the diff.
 golden: venv
-	NGHA_UPDATE_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider tests/golden
+	NGHA_UPDATE_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider tests/golden tests/simulate -k "golden"
 
 # Redraw the architecture page's pictures from the reference deployment.
 docs: venv

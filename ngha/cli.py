@@ -13,7 +13,8 @@ from rich.table import Table
 from ngha.errors import NghaError
 from ngha.lab.commands import lab
 
-console = Console()
+# Piped output (CI logs, `| less`) gets a wide table instead of rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 160)
 
 PROFILE = click.option("--profile", type=click.Choice(["nextgen", "legacy"]), default=None,
                        help="Override the deployment's profile.")
@@ -93,11 +94,13 @@ def render(deployment: str, output: str, profile: str | None, environment: str |
 @cli.command()
 @DEPLOYMENT
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-def compare(deployment: str, as_json: bool) -> None:
+@click.option("--blast/--no-blast", default=True,
+              help="Include the crm_simulate blast-radius summary (default on).")
+def compare(deployment: str, as_json: bool, blast: bool) -> None:
     """Legacy (all-Pacemaker) vs next-gen for the same deployment."""
     from ngha.compare import compare_profiles
 
-    result = compare_profiles(deployment)
+    result = compare_profiles(deployment, with_blast_radius=blast)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2))
         return
@@ -126,6 +129,54 @@ def compare(deployment: str, as_json: bool) -> None:
                   + ", ".join(result.moved_to_systemd))
     console.print(f"{result.constraints_removed} constraints removed; kept: "
                   f"{len(result.constraints_kept)} (the VIP/HAProxy pairs)")
+    blast = Table(title="blast radius (crm_simulate): collateral actions per failure")
+    for column, justify in (("event", "left"), ("legacy", "right"), ("next-gen", "right")):
+        blast.add_column(column, justify=justify)
+    for row in result.blast_radius:
+        blast.add_row(row["event"], str(row["legacy"]), str(row["nextgen"]))
+    console.print(blast)
+
+
+@cli.command()
+@DEPLOYMENT
+@PROFILE
+@ENVIRONMENT
+@click.option("--event", "events", multiple=True, metavar="EVENT",
+              help="monitor-fail:RSC@NODE, node-fail:NODE, disable:RSC, restart:RSC, "
+                   "standby:NODE (repeatable).")
+@click.option("--all-events", is_flag=True, help="Every single event for every resource and node.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@click.option("--dot", "dot_dir", type=click.Path(file_okay=False), default=None,
+              help="Write each transition graph (graphviz) into this directory.")
+def simulate(deployment: str, profile: str | None, environment: str | None,
+             events: tuple[str, ...], all_events: bool, as_json: bool,
+             dot_dir: str | None) -> None:
+    """Blast radius of single failures, from Pacemaker's own scheduler (crm_simulate)."""
+    from ngha.model.load import load_deployment
+    from ngha.simulate.run import analyse
+
+    if not events and not all_events:
+        raise click.UsageError("give at least one --event or --all-events")
+    loaded = load_deployment(deployment, environment, profile)
+    report = analyse(loaded, list(events), all_events, Path(dot_dir) if dot_dir else None)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    columns = ("stop", "start", "restart", "recover", "move", "promote", "demote")
+    table = Table(title=f"blast radius: {loaded.profile} ({len(report.transitions)} events, "
+                        "most collateral first)")
+    table.add_column("event")
+    table.add_column("collateral", justify="right")
+    for column in columns:
+        table.add_column(column, justify="right")
+    table.add_column("collateral resources")
+    for transition in report.sorted():
+        counts = transition.counts
+        hit = sorted({a.resource for a in transition.collateral})
+        table.add_row(transition.event.name, str(len(transition.collateral)),
+                      *(str(counts.get(c, "")) for c in columns),
+                      ", ".join(hit[:3]) + (f" +{len(hit) - 3} more" if len(hit) > 3 else ""))
+    console.print(table)
 
 
 @cli.command(name="catalog")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ngha.model.load import load_deployment
+from ngha.model.load import LoadedDeployment, load_deployment
 from ngha.profiles import build_desired_state
 from ngha.profiles.desired import Colocation, DesiredState, Order
 from ngha.render.summary import summarize
@@ -19,27 +19,52 @@ class Comparison:
     moved_to_systemd: list[str]
     constraints_removed: int
     constraints_kept: list[str]
+    blast_radius: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"legacy": self.legacy, "nextgen": self.nextgen,
                 "moved_to_systemd": self.moved_to_systemd,
                 "constraints_removed": self.constraints_removed,
-                "constraints_kept": self.constraints_kept}
+                "constraints_kept": self.constraints_kept,
+                "blast_radius": self.blast_radius}
 
 
 def compare_profiles(path: str | Path, legacy_env: str | Path | None = None,
-                     nextgen_env: str | Path | None = None) -> Comparison:
-    legacy = build_desired_state(load_deployment(path, legacy_env, profile="legacy"))
-    nextgen = build_desired_state(load_deployment(path, nextgen_env, profile="nextgen"))
+                     nextgen_env: str | Path | None = None,
+                     with_blast_radius: bool = False) -> Comparison:
+    legacy_loaded = load_deployment(path, legacy_env, profile="legacy")
+    nextgen_loaded = load_deployment(path, nextgen_env, profile="nextgen")
+    legacy = build_desired_state(legacy_loaded)
+    nextgen = build_desired_state(nextgen_loaded)
     legacy_managers = {s.service: s.manager for s in legacy.services}
     moved = sorted(s.service for s in nextgen.services
                    if s.manager == "systemd" and legacy_managers.get(s.service) == "pacemaker")
     legacy_keys = _constraint_keys(legacy)
     nextgen_keys = _constraint_keys(nextgen)
+    blast = _blast_radius(legacy_loaded, nextgen_loaded) if with_blast_radius else []
     return Comparison(legacy=summarize(legacy), nextgen=summarize(nextgen),
                       moved_to_systemd=moved,
                       constraints_removed=len(legacy_keys - nextgen_keys),
-                      constraints_kept=sorted(legacy_keys & nextgen_keys))
+                      constraints_kept=sorted(legacy_keys & nextgen_keys), blast_radius=blast)
+
+
+def _blast_radius(legacy: LoadedDeployment, nextgen: LoadedDeployment) -> list[dict[str, Any]]:
+    """Collateral actions of the failures operators fear most, in both layouts."""
+    from ngha.simulate.run import analyse
+
+    node = nextgen.deployment.nodes[0].name
+    core = [s.name for s in nextgen.services if s.spec.core]
+    primitive = {"haproxy": "haproxy", "rabbitmq": "rabbitmq", "galera": "galera",
+                 "redis": "redis"}
+    events = [f"monitor-fail:{primitive[c]}@{node}" for c in core if c in primitive]
+    events += [f"restart:{primitive[c]}" for c in core if c in primitive]
+    events.append(f"node-fail:{node}")
+    # analyse() keeps the order of the events it is given, so rows line up by position
+    # (event names are canonicalised, e.g. restart:galera -> restart:galera-master).
+    counts = {name: [len(t.collateral) for t in analyse(loaded, events, False).transitions]
+              for name, loaded in (("legacy", legacy), ("nextgen", nextgen))}
+    return [{"event": event, "legacy": counts["legacy"][i], "nextgen": counts["nextgen"][i]}
+            for i, event in enumerate(events)]
 
 
 def _constraint_keys(desired: DesiredState) -> set[str]:

@@ -98,7 +98,12 @@ def _exec_in(name: str, node: str, argv: list[str]) -> None:
 def exec_(name: str, node: str, command: tuple[str, ...]) -> None:
     """Run COMMAND in NODE (or in `client`): ngha lab exec ctl-0 -- crm_mon -1"""
     require_root()
-    _exec_in(name, node, list(command))
+    argv = list(command)
+    if argv[:1] == ["--"]:  # click keeps the separator once positionals have started
+        argv = argv[1:]
+    if not argv:
+        raise click.UsageError("no command given: ngha lab exec NODE -- COMMAND...")
+    _exec_in(name, node, argv)
 
 
 @lab.command()

@@ -44,6 +44,12 @@ def run(
     return proc
 
 
+def is_mountpoint(path: str) -> bool:
+    """From the mount table: os.path.ismount misses bind mounts within one filesystem."""
+    with open("/proc/self/mounts") as f:
+        return any(line.split()[1] == path for line in f)
+
+
 def ip(*args: str, netns: str | None = None, check: bool = True) -> str:
     argv = ["ip"] + (["-n", netns] if netns else []) + list(args)
     return run(argv, check=check).stdout

@@ -95,7 +95,7 @@ def release_netns_dir() -> None:
             return
     except FileNotFoundError:
         return
-    if os.path.ismount(NETNS_DIR):
+    if host.is_mountpoint(str(NETNS_DIR)):
         host.run(["umount", str(NETNS_DIR)], check=False)
     try:
         NETNS_DIR.rmdir()

@@ -17,7 +17,7 @@ from pathlib import Path
 from ngha.lab import host, network
 from ngha.lab.cgroups import CgroupLayout
 from ngha.lab.errors import LabError
-from ngha.lab.layout import LabPaths
+from ngha.lab.layout import DEFAULT_STATE_ROOT, LabPaths
 from ngha.lab.node import is_alive
 from ngha.lab.state import try_load_state
 
@@ -89,18 +89,22 @@ def kill_processes(paths: LabPaths, layout: CgroupLayout, timeout: float = 10.0)
     lab = paths.name
     state = try_load_state(paths.state_file, lab)
     layout.thaw(lab)
-    if state is not None:
-        for record in state.nodes:
-            if is_alive(record):
-                _sigkill(record.pid1)  # type: ignore[arg-type]
+    pid1s = {r.pid1 for r in state.nodes if is_alive(r)} if state else set()
+    # Listed before the first kill: processes that die with their PID namespace must be
+    # waited for too.
+    killed = layout.pids(lab) | pids_in_netns(network.list_lab_netns(lab)) | pid1s
+    for pid in pid1s:
+        _sigkill(pid)  # type: ignore[arg-type]
     deadline = time.monotonic() + timeout
     while True:
         pids = layout.pids(lab) | pids_in_netns(network.list_lab_netns(lab))
         pids.discard(os.getpid())
         if not pids or time.monotonic() > deadline:
+            wait_reaped(killed)
             return pids
         for pid in pids:
             _sigkill(pid)
+        killed |= pids
         time.sleep(0.05)
 
 
@@ -129,9 +133,31 @@ def teardown(paths: LabPaths, layout: CgroupLayout, remove_dir: bool = True) -> 
                 else:
                     child.unlink(missing_ok=True)
     network.release_netns_dir()
+    if remove_dir:
+        _remove_empty_state_root(paths.root)
     left.mounts = host_mounts_under([str(paths.dir)])
     if left:
         raise LabError(f"lab {lab} could not be fully removed: {left.describe()}")
+
+
+def _remove_empty_state_root(root: Path) -> None:
+    """Only when no other lab is left; /var/lib/ngha goes too if the lab created it empty."""
+    parents = [root, root.parent] if root == DEFAULT_STATE_ROOT else [root]
+    for directory in parents:
+        try:
+            directory.rmdir()
+        except OSError:
+            return
+
+
+def wait_reaped(pids: set[int], timeout: float = 5.0) -> None:
+    """Killed nodes are orphans reaped by the host's init; give it a moment so no zombie
+    is left in `ps` when down returns."""
+    deadline = time.monotonic() + timeout
+    while pids and time.monotonic() < deadline:
+        pids = {p for p in pids if os.path.exists(f"/proc/{p}")}
+        if pids:
+            time.sleep(0.05)
 
 
 def _sigkill(pid: int) -> None:

@@ -1,0 +1,1 @@
+"""Offline blast-radius analysis: Pacemaker's own scheduler (crm_simulate) on a rendered CIB."""
