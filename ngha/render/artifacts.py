@@ -58,7 +58,7 @@ def artifact_files(loaded: LoadedDeployment, desired: DesiredState) -> dict[str,
             files[f"{base}/{relative}"] = (content, 0o644)
         files[f"{base}/units.json"] = (json.dumps(units_list(node), indent=2) + "\n", 0o644)
         for config_file, sections in node.oslo.items():
-            files[f"{base}/{fragment_path(config_file)}"] = (render_fragment(sections), 0o640)
+            files[f"{base}/{fragment_path(config_file)}"] = (render_fragment(sections), 0o644)
         files[f"{base}/etc/haproxy/haproxy.cfg"] = (haproxy_cfg, 0o644)
         files[f"{base}/{SYSCTL_PATH}"] = (SYSCTL, 0o644)
         if "redis_password" in loaded.deployment.secrets:
