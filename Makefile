@@ -9,7 +9,8 @@ NGHA := $(VENV)/bin/ngha
 OUT ?= out
 # The real checkers the tests run (crm_verify, crm_simulate, cibadmin, pcs, haproxy -c,
 # systemd-analyze, dot) and what building the virtualenv needs.
-DEB_TOOLS := pacemaker-cli-utils pcs resource-agents haproxy graphviz systemd python3-venv python3-pip
+DEB_TOOLS := pacemaker-cli-utils pcs resource-agents corosync haproxy graphviz systemd iproute2 \
+             python3-venv python3-pip
 
 .PHONY: all deps venv test test-unit demo bench clean golden docs
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ngha.model.load import LoadedDeployment
-from ngha.profiles.desired import (Clone, ClusterConfig, DesiredState, NodeState,
+from ngha.profiles.desired import (ClusterConfig, DesiredState, NodeState,
                                    ServicePlacement, UnitPlan)
 from ngha.profiles.legacy import legacy_resources
 from ngha.profiles.nextgen import nextgen_resources

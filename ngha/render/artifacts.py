@@ -10,13 +10,14 @@ from ngha.cib.build import build_cib, to_text
 from ngha.model.load import LoadedDeployment
 from ngha.profiles import build_desired_state
 from ngha.profiles.desired import DesiredState
+from ngha.render.corosync import COROSYNC_PATH, render_corosync
 from ngha.render.graph import dot_to_svg, render_dot
 from ngha.render.haproxy import SECRETS_DROPIN, SYSCTL, SYSCTL_PATH, render_haproxy
 from ngha.render.oslo import fragment_path, render_fragment
 from ngha.render.pcs import render_pcs_script
 from ngha.render.summary import summarize
 from ngha.render.systemd import dropin_path, restart_dropins, units_list
-from ngha.render.tree import Tree, atomic_tree
+from ngha.render.tree import atomic_tree
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def artifact_files(loaded: LoadedDeployment, desired: DesiredState) -> dict[str,
         "pcs-commands.sh": (render_pcs_script(desired.cluster, desired.profile), 0o755),
     }
     haproxy_cfg = render_haproxy(loaded)
+    corosync_conf = render_corosync(loaded.deployment)
     haproxy_unit = next((s.unit for s in loaded.services if s.name == "haproxy"), "haproxy")
     for node in desired.nodes:
         base = f"nodes/{node.name}"
@@ -61,6 +63,7 @@ def artifact_files(loaded: LoadedDeployment, desired: DesiredState) -> dict[str,
             files[f"{base}/{fragment_path(config_file)}"] = (render_fragment(sections), 0o644)
         files[f"{base}/etc/haproxy/haproxy.cfg"] = (haproxy_cfg, 0o644)
         files[f"{base}/{SYSCTL_PATH}"] = (SYSCTL, 0o644)
+        files[f"{base}/{COROSYNC_PATH}"] = (corosync_conf, 0o644)
         if "redis_password" in loaded.deployment.secrets:
             files[f"{base}/{dropin_path(haproxy_unit, '50-ngha-secrets.conf')}"] = (
                 SECRETS_DROPIN, 0o644)

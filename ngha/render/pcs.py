@@ -12,7 +12,7 @@ from __future__ import annotations
 from shlex import quote
 
 from ngha.profiles.desired import (Clone, ClusterConfig, Colocation, Constraint, Location,
-                                   Operation, Order, Primitive, Resource)
+                                   Operation, Order, Resource)
 
 HEADER = """\
 #!/bin/sh
