@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ngha.errors import NghaError
+from ngha.errors import NghaError, ToolFailed
 from ngha.lab.commands import lab
 
 # Piped output (CI logs, `| less`) gets a wide table instead of rich's 80-column default.
@@ -74,8 +74,14 @@ def render(deployment: str, output: str, profile: str | None, environment: str |
     from ngha.model.load import load_deployment
     from ngha.render.artifacts import render_all
 
+    def verify_cib(staging: Path) -> None:
+        result = crm_verify(staging / "cib.xml")
+        if not result.ok:
+            raise ToolFailed(f"crm_verify rejected the rendered CIB, nothing was written:\n"
+                             f"{result.output}", file=deployment)
+
     loaded = load_deployment(deployment, environment, profile)
-    rendered = render_all(loaded, output)
+    rendered = render_all(loaded, output, check=verify_cib if verify else None)
     summary = rendered.summary
     click.echo(f"rendered {loaded.profile} into {output}: "
                f"{summary['resources']['total']} resources, "
@@ -83,11 +89,6 @@ def render(deployment: str, output: str, profile: str | None, environment: str |
                f"{summary['services_count']['pacemaker']} services under Pacemaker, "
                f"{summary['services_count']['systemd']} under systemd")
     if verify:
-        result = crm_verify(Path(output) / "cib.xml")
-        if not result.ok:
-            raise NghaError(f"crm_verify rejected the rendered CIB:\n{result.output}",
-                            file=Path(output) / "cib.xml", exit_code=1,
-                            fix="this is a bug in ngha or the catalog; please report it")
         click.echo("crm_verify: cib.xml is valid")
 
 

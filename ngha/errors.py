@@ -36,3 +36,13 @@ class NghaError(Exception):
 
 class ToolMissing(NghaError):
     """An external program ngha relies on (crm_verify, dot, haproxy) is not installed."""
+
+
+class ToolFailed(NghaError):
+    """An external program failed on input ngha produced: a bug in ngha, said plainly."""
+
+    def __init__(self, message: str, **kwargs):
+        kwargs.setdefault("exit_code", 1)
+        kwargs.setdefault("fix", "this is a bug in ngha or its catalog; please report it "
+                                 "with the deployment file")
+        super().__init__(message, **kwargs)

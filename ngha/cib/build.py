@@ -75,8 +75,6 @@ def constraint_element(constraint: Constraint) -> etree._Element:
         attrs = {"id": constraint.id, "first": constraint.first, "then": constraint.then,
                  "first-action": constraint.first_action,
                  "then-action": constraint.then_action, "kind": constraint.kind}
-        if constraint.require_all is not None:
-            attrs["require-all"] = "true" if constraint.require_all else "false"
         return etree.Element("rsc_order", attrs)
     if isinstance(constraint, Colocation):
         return etree.Element("rsc_colocation", {"id": constraint.id, "rsc": constraint.rsc,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ngha.errors import ToolMissing
+from ngha.errors import ToolFailed, ToolMissing
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,10 @@ def nodes_online_copy(cib_file: Path, target: Path) -> None:
     argv = ["crm_simulate", "--xml-file", str(cib_file), "--save-output", str(target)]
     for node in nodes:
         argv += ["--node-up", node]
-    subprocess.run(argv, capture_output=True, text=True, timeout=120, check=True)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise ToolFailed(f"crm_simulate could not load the CIB: {proc.stderr.strip()[:300]}",
+                         file=cib_file)
 
 
 def crm_verify(cib_file: Path) -> VerifyResult:

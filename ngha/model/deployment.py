@@ -10,14 +10,21 @@ import ipaddress
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, StrictInt, field_validator,
+                      model_validator)
 
 NETWORKS = ("control", "public", "internal_api", "storage", "storage_mgmt", "redis")
 Network = Literal["control", "public", "internal_api", "storage", "storage_mgmt", "redis"]
-HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+# systemd unit names (without .service): letters, digits and :-_.\@, no leading '-'.
+UNIT_NAME = re.compile(r"[A-Za-z0-9_.@:][A-Za-z0-9_.@:-]{0,200}")
+CONFIG_PATH = re.compile(r"(/[A-Za-z0-9_.@+-]+)+")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SECRET_NAMES = ("database_password", "rabbitmq_password", "redis_password")
-# Parameter names that hold a credential: never accepted inline in fencing parameters.
-SECRET_PARAMETER = re.compile(r"(passw|secret|token|community)", re.IGNORECASE)
+# Parameter names that hold a credential (password, api/access keys, IPMI Kg key, SNMP
+# community ...): never accepted inline in fencing parameters, they would land in the CIB.
+SECRET_PARAMETER = re.compile(r"(passw|secret|token|community|key|_kg$|^kg$|cred|auth)",
+                              re.IGNORECASE)
 
 
 class Strict(BaseModel):
@@ -32,7 +39,7 @@ class Node(Strict):
     @field_validator("name")
     @classmethod
     def _hostname(cls, value: str) -> str:
-        if not HOSTNAME.match(value):
+        if not HOSTNAME.fullmatch(value):
             raise ValueError(f"{value!r} is not a valid node name: use lower-case letters, "
                              "digits and '-' (a short hostname)")
         return value
@@ -49,7 +56,7 @@ class Node(Strict):
 
 class Vip(Strict):
     address: str
-    netmask: int | None = None  # prefix length; default 32 for IPv4, 64 for IPv6
+    netmask: StrictInt | None = None  # prefix length; default 32 for IPv4, 64 for IPv6
 
     @field_validator("address")
     @classmethod
@@ -83,10 +90,31 @@ class ServiceSpec(Strict):
     config_files: tuple[str, ...] | None = None
     mode: Literal["active-active", "active-passive"] | None = None
 
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, value: str | None) -> str | None:
+        # The unit name becomes a Pacemaker id, a file path and a shell word: keep it plain.
+        if value is not None:
+            value = value.removesuffix(".service")
+            if not UNIT_NAME.fullmatch(value) or ".." in value:
+                raise ValueError("not a systemd unit name: use letters, digits and "
+                                 "':-_.@' (e.g. openstack-nova-api)")
+        return value
+
+    @field_validator("config_files")
+    @classmethod
+    def _config_files(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for path in value or ():
+            parts = path.split("/")
+            if not CONFIG_PATH.fullmatch(path) or "." in parts or ".." in parts:
+                raise ValueError(f"{path!r} is not a plain absolute path "
+                                 "(e.g. /etc/nova/nova.conf)")
+        return value
+
 
 class Corosync(Strict):
     transport: Literal["knet", "udpu", "udp"] = "knet"
-    token: int = Field(10000, ge=500, le=300000, description="token timeout in ms")
+    token: StrictInt = Field(10000, ge=500, le=300000, description="token timeout in ms")
 
 
 class SecretRef(Strict):
@@ -99,8 +127,9 @@ class SecretRef(Strict):
     def _one(self) -> "SecretRef":
         if (self.file is None) == (self.env is None):
             raise ValueError("give exactly one of 'file' or 'env'")
-        if self.env is not None and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", self.env):
-            raise ValueError(f"{self.env!r} is not an environment variable name")
+        if self.env is not None and not ENV_NAME.fullmatch(self.env):
+            # the value is not echoed: someone may have pasted the secret itself here
+            raise ValueError("'env' must name an environment variable (letters, digits, _)")
         if self.file is not None and not self.file.startswith("/"):
             raise ValueError("a secret file must be an absolute path")
         return self
@@ -111,10 +140,27 @@ class FenceDevice(Strict):
     agent: str
     parameters: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _scalars_as_text(cls, value: object) -> object:
+        # "lanplus: 1" or "ssl: true" are ordinary in YAML; Pacemaker stores text.
+        if isinstance(value, dict):
+            return {k: (str(v).lower() if isinstance(v, bool) else str(v))
+                    if isinstance(v, (int, float, bool)) else v for k, v in value.items()}
+        return value
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameter_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key):
+                raise ValueError(f"{key!r} is not a fence agent parameter name")
+        return value
+
     @field_validator("agent")
     @classmethod
     def _agent(cls, value: str) -> str:
-        if not re.match(r"^fence_[a-z0-9_]+$", value):
+        if not re.fullmatch(r"fence_[a-z0-9_]+", value):
             raise ValueError(f"{value!r} is not a fence agent name (fence_ipmilan, fence_xvm ...)")
         return value
 
@@ -138,7 +184,7 @@ class Deployment(Strict):
     @field_validator("cluster")
     @classmethod
     def _cluster(cls, value: str) -> str:
-        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", value):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}", value):
             raise ValueError("cluster name: 1-32 letters, digits, '-' or '_'")
         return value
 
@@ -173,4 +219,6 @@ def parse_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
         raise ValueError(f"{value!r} is not a valid IPv4 or IPv6 address") from None
     if ip.is_unspecified or ip.is_multicast:
         raise ValueError(f"{value} cannot be used as a host address")
+    if getattr(ip, "scope_id", None):
+        raise ValueError(f"{value!r}: a zone index (%...) cannot be used; give the bare address")
     return ip

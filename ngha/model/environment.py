@@ -72,6 +72,7 @@ def _native(doc: YamlDocument, catalog: Catalog) -> Environment:
                             field=f"pacemaker_services[{index}]",
                             fix=f"use a catalog name ({_some(catalog)}); `ngha catalog` lists all")
         lines[name] = line or 1
+    lines["top"] = doc.line_of(("pacemaker_services",)) or 1
     return Environment(path=doc.path, pacemaker=frozenset(value), lines=lines)
 
 
@@ -103,6 +104,7 @@ def _tripleo(doc: YamlDocument, catalog: Catalog) -> Environment:
             absent.add(name)
         elif "pacemaker/" in str(target).replace("\\", "/"):
             owned.add(name)
+    lines["top"] = doc.line_of(("resource_registry",)) or 1
     return Environment(path=doc.path, pacemaker=frozenset(owned), not_deployed=frozenset(absent),
                        lines=lines)
 

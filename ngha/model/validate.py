@@ -21,9 +21,28 @@ def validate_semantics(doc: YamlDocument, deployment: Deployment, catalog: Catal
     _nodes(deployment, fail)
     _vips(deployment, fail)
     _services(deployment, catalog, fail)
+    _units(deployment, catalog, fail)
     _roles(deployment, catalog, fail)
     _secrets(deployment, fail)
     _fencing(deployment, fail)
+    _core_owned_by_pacemaker(catalog, environment)
+
+
+def _core_owned_by_pacemaker(catalog: Catalog, environment: Environment) -> None:
+    """HAProxy, RabbitMQ, Galera and Redis need a cluster manager in every layout: under
+    plain systemd the VIPs lose their HAProxy, and Galera could get two managers."""
+    for name in catalog.core_names():
+        if name in environment.not_deployed:
+            raise NghaError(f"core service {name!r} is marked as not deployed (OS::Heat::None)",
+                            file=environment.path, line=environment.lines.get(name),
+                            fix=f"point it at its pacemaker/ template; ngha always deploys "
+                                f"{', '.join(catalog.core_names())}")
+    for name in catalog.core_names():
+        if not environment.owns(name):
+            raise NghaError(f"core service {name!r} is not owned by Pacemaker",
+                            file=environment.path, line=environment.lines.get(name, environment.lines.get("top")),
+                            fix=f"add {name} to pacemaker_services (or use its pacemaker/ "
+                                "template in a TripleO resource_registry)")
 
 
 def _nodes(deployment: Deployment, fail) -> None:
@@ -41,6 +60,9 @@ def _nodes(deployment: Deployment, fail) -> None:
 
 
 def _vips(deployment: Deployment, fail) -> None:
+    if "control" not in deployment.vips and "internal_api" not in deployment.vips:
+        fail("needs a 'control' or 'internal_api' VIP (HAProxy's Galera and API fronts)",
+             ("vips",), "add e.g. 'internal_api: 192.0.2.101' under vips")
     node_addresses = {n.address: n.name for n in deployment.nodes}
     seen: dict[str, str] = {}
     for net, vip in deployment.vip_list:
@@ -72,6 +94,24 @@ def _services(deployment: Deployment, catalog: Catalog, fail) -> None:
         if spec.mode and entry.core:
             fail(f"{spec.name} is a core service; its mode is fixed by its resource agent",
                  ("services", i, "mode"), "remove 'mode'")
+
+
+def _units(deployment: Deployment, catalog: Catalog, fail) -> None:
+    """One unit, one service: a unit shared by two services would become one Pacemaker
+    resource with two owners, or be enabled and disabled at once."""
+    listed = {s.name: (i, s) for i, s in enumerate(deployment.services)}
+    owner: dict[str, str] = {}
+    names = [n for n in catalog.core_names() if n not in listed] + list(listed)
+    for name in names:
+        index, spec = listed.get(name, (None, None))
+        unit = (spec.unit if spec and spec.unit else None) or \
+            catalog.services[name].units[deployment.distro]
+        if unit in owner:
+            loc = ("services", index, "unit") if spec and spec.unit else ("services", index)
+            fail(f"unit {unit!r} is used by both {owner[unit]!r} and {name!r}",
+                 loc if index is not None else ("services",),
+                 "give each service its own unit (ngha manages one service per unit)")
+        owner[unit] = name
 
 
 def _roles(deployment: Deployment, catalog: Catalog, fail) -> None:

@@ -57,7 +57,6 @@ class Order:
     first_action: str = "start"
     then_action: str = "start"
     kind: str = "Mandatory"
-    require_all: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ngha.cib.build import build_cib, to_text
 from ngha.model.load import LoadedDeployment
@@ -27,8 +28,13 @@ class Rendered:
     summary: dict
 
 
-def render_all(loaded: LoadedDeployment, out_dir: str | Path, with_svg: bool = True) -> Rendered:
-    """Build everything in memory first, then write it all into a staging tree."""
+def render_all(loaded: LoadedDeployment, out_dir: str | Path, with_svg: bool = True,
+               check: Callable[[Path], None] | None = None) -> Rendered:
+    """Build everything in memory first, then write it all into a staging tree.
+
+    `check` runs on the staging tree before it replaces out_dir (e.g. crm_verify on
+    cib.xml): if it raises, out_dir is left as it was.
+    """
     desired = build_desired_state(loaded)
     core = set(loaded.catalog.core_names())
     files = artifact_files(loaded, desired)
@@ -42,6 +48,8 @@ def render_all(loaded: LoadedDeployment, out_dir: str | Path, with_svg: bool = T
         if svg is not None:
             tree.write("graph.svg", svg)
         tree.write("summary.json", json.dumps(summary, indent=2) + "\n")
+        if check is not None:
+            check(tree.root)
     return Rendered(directory=Path(out_dir), desired=desired, summary=summary)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from html import escape
 
-from ngha.errors import ToolMissing
+from ngha.errors import ToolFailed, ToolMissing
 from ngha.profiles.desired import Clone, Colocation, DesiredState, Order, Primitive
 
 STYLE = {  # fill colour by what the resource is
@@ -53,7 +54,8 @@ def render_dot(desired: DesiredState, core: set[str]) -> str:
     systemd = [s.unit for s in desired.services if s.manager == "systemd"]
     if systemd:
         # One box listing the units, four to a row: they have no constraints to draw.
-        rows = ["<TR>" + "".join(f"<TD>{unit}</TD>" for unit in systemd[i:i + 4]) + "</TR>"
+        rows = ["<TR>" + "".join(f"<TD>{escape(unit)}</TD>" for unit in systemd[i:i + 4])
+                + "</TR>"
                 for i in range(0, len(systemd), 4)]
         lines.append(f'  "systemd-units" [shape=plain, fillcolor="{STYLE["systemd"]}", label=<'
                      '<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" BGCOLOR="#f3f4f6">'
@@ -70,5 +72,5 @@ def dot_to_svg(dot_source: str) -> str:
     proc = subprocess.run(["dot", "-Tsvg"], input=dot_source, capture_output=True, text=True,
                           timeout=120)
     if proc.returncode != 0:
-        raise RuntimeError(f"dot failed: {proc.stderr.strip()}")
+        raise ToolFailed(f"graphviz dot could not draw the graph: {proc.stderr.strip()[:300]}")
     return proc.stdout

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ngha.model.load import LoadedDeployment
+from ngha.profiles.resources import nodes_for
 
 SYSCTL_PATH = "etc/sysctl.d/50-ngha-haproxy.conf"
 SYSCTL = """\
@@ -45,15 +46,18 @@ def render_haproxy(loaded: LoadedDeployment) -> str:
     # "ipv6@" makes the last ':' of an IPv6 server address unambiguously the port separator.
     servers = [Server(n.name, f"ipv6@{n.address}" if n.ip.version == 6 else n.address)
                for n in deployment.nodes]
+    # Galera and Redis run only where their role is (every node when roles are not used).
+    galera_servers = [s for s in servers if s.name in nodes_for(deployment, "galera")]
+    redis_servers = [s for s in servers if s.name in nodes_for(deployment, "redis")]
     deployed = {s.name: s for s in loaded.services}
 
     galera = None
     galera_vip = vips.get("internal_api") or vips.get("control")
     if "galera" in deployed and galera_vip:
-        galera = {"bind": endpoint(galera_vip, 3306), "servers": servers}
+        galera = {"bind": endpoint(galera_vip, 3306), "servers": galera_servers}
     redis = None
     if "redis" in deployed and "redis" in vips:
-        redis = {"bind": endpoint(vips["redis"], 6379), "servers": servers,
+        redis = {"bind": endpoint(vips["redis"], 6379), "servers": redis_servers,
                  "auth": "redis_password" in deployment.secrets}
     apis = []
     for service in loaded.services:

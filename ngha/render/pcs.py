@@ -29,7 +29,8 @@ else
 fi
 cp "$work/original.xml" "$work/new.xml"
 
-has() {{ CIB_file="$work/new.xml" cibadmin --query --xpath "//*[@id='$1']" >/dev/null 2>&1; }}
+# only the configuration counts: the status section keeps ids of deleted resources
+has() {{ CIB_file="$work/new.xml" cibadmin --query --xpath "/cib/configuration//*[@id='$1']" >/dev/null 2>&1; }}
 p() {{ pcs -f "$work/new.xml" "$@"; }}
 """
 
@@ -101,8 +102,6 @@ def _constraint(constraint: Constraint) -> str:
         words = ["p", "constraint", "order", constraint.first_action, constraint.first, "then",
                  constraint.then_action, constraint.then, f"kind={constraint.kind}",
                  f"id={constraint.id}"]
-        if constraint.require_all is not None:
-            words.append(f"require-all={'true' if constraint.require_all else 'false'}")
     elif isinstance(constraint, Colocation):
         words = ["p", "constraint", "colocation", "add", constraint.rsc, "with",
                  constraint.with_rsc, constraint.score, f"id={constraint.id}"]

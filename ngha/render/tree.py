@@ -22,7 +22,10 @@ class Tree:
         self.root = root
 
     def write(self, relative: str, content: str, mode: int = 0o644) -> Path:
-        path = self.root / relative.lstrip("/")
+        path = (self.root / relative.lstrip("/")).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            # the model validates names; this is the last line of defence
+            raise ValueError(f"refusing to write outside the output directory: {relative}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
         path.chmod(mode)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from ngha.errors import ToolFailed
 from ngha.simulate.crm import simulate
 
 MAX_TRANSITIONS = 6
@@ -48,7 +49,8 @@ def build_baseline(cib_xml: Path, workdir: Path) -> Baseline:
         if not result.findall("actions/rsc_action"):
             break
     else:
-        raise RuntimeError("the cluster did not converge in the simulation")
+        raise ToolFailed(f"the simulated cluster did not settle within {MAX_TRANSITIONS} "
+                         "transitions", file=cib_xml)
     final = workdir / "baseline.xml"
     final.write_bytes(current.read_bytes())
     return _describe(final)

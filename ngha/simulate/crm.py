@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ngha.errors import ToolMissing
+from ngha.errors import ToolFailed, ToolMissing
 
 
 def require_crm_simulate() -> None:
@@ -30,8 +30,11 @@ def simulate(cib_file: Path, extra: list[str], save_output: Path | None = None,
         argv += ["--save-output", str(save_output)]
     if save_dot:
         argv += ["--save-dotfile", str(save_dot)]
-    proc = subprocess.run(argv, capture_output=True, timeout=300)
+    try:
+        proc = subprocess.run(argv, capture_output=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        raise ToolFailed("crm_simulate did not answer within 300 s", file=cib_file) from None
     if proc.returncode != 0:
-        raise RuntimeError(f"crm_simulate failed ({proc.returncode}): "
-                           f"{proc.stderr.decode(errors='replace').strip()[:500]}")
+        raise ToolFailed(f"crm_simulate failed ({proc.returncode}): "
+                         f"{proc.stderr.decode(errors='replace').strip()[:500]}", file=cib_file)
     return etree.fromstring(proc.stdout)

@@ -179,12 +179,18 @@ def _shape(cib_file: Path) -> dict:
     clones = {c.get("id"): tuple(sorted((n.get("name"), n.get("value"))
                                         for n in c.findall("meta_attributes/nvpair")))
               for c in root.iter("clone")}
-    constraints = {c.get("id"): tuple(sorted((k, v) for k, v in c.attrib.items()
-                                             if k in ("first", "then", "first-action",
-                                                      "then-action", "kind", "rsc",
-                                                      "with-rsc", "score", "node")))
-                   for c in root.find("configuration/constraints")}
-    return {"primitives": prims, "clones": clones, "constraints": constraints}
+    constraints = {c.get("id"): (
+        tuple(sorted((k, v) for k, v in c.attrib.items()
+                     if k in ("first", "then", "first-action", "then-action", "kind", "rsc",
+                              "with-rsc", "score", "node", "resource-discovery"))),
+        tuple((r.get("score"), tuple((e.get("attribute"), e.get("operation"), e.get("value"))
+                                     for e in r.iter("expression"))) for r in c.iter("rule")))
+        for c in root.find("configuration/constraints")}
+    node_attributes = {n.get("uname"): tuple(sorted((p.get("name"), p.get("value")) for p in
+                                                    n.findall("instance_attributes/nvpair")))
+                       for n in root.iter("node")}
+    return {"primitives": prims, "clones": clones, "constraints": constraints,
+            "node_attributes": node_attributes}
 
 
 @pytest.mark.parametrize("case", ["reference-nextgen", "roles-nextgen", "fencing-nextgen",

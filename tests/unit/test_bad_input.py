@@ -64,8 +64,29 @@ CASES = [
     ("unknown network", ("  control:", "  ctrl:"), 8, "must be one of", "vips.ctrl"),
     ("service listed twice", ("  - cinder-volume\n", "  - cinder-volume\n  - keystone\n"), 11,
      "more than once", "services[0]"),
-    ("secret env not a name", ("{file: /etc/ngha/secrets/db}", "{env: 'my var'}"), 15,
-     "not an environment variable name", "secrets.database_password"),
+    ("secret env not a name", ("{file: /etc/ngha/secrets/db}", "{env: 'hunter2!'}"), 15,
+     "must name an environment variable", "secrets.database_password"),
+    ("unit path traversal", ("  - nova-api\n", "  - {name: nova-api, unit: ../../tmp/x}\n"), 12,
+     "not a systemd unit name", "services[1].unit"),
+    ("unit with a space", ("  - nova-api\n", "  - {name: nova-api, unit: 'nova api'}\n"), 12,
+     "not a systemd unit name", "services[1].unit"),
+    ("config path traversal", ("  - nova-api\n",
+                               "  - {name: nova-api, config_files: [/etc/../tmp/x]}\n"), 12,
+     "not a plain absolute path", "services[1].config_files"),
+    ("unit shared by two services", ("  - nova-api\n", "  - {name: nova-api, unit: httpd}\n"),
+     12, "used by both 'keystone' and 'nova-api'", "services[1].unit"),
+    ("node name with newline", ("{name: ctl-0,", '{name: "ctl-0\\n",'), 4,
+     "not a valid node name", "nodes[0].name"),
+    ("zone index", ("address: 192.0.2.10}", "address: 'fe80::1%eth0'}"), 4, "zone index",
+     "nodes[0].address"),
+    ("netmask not a number", ("control: 192.0.2.100", "control: {address: 192.0.2.100, "
+                              "netmask: true}"), 8, "valid integer", "vips.control.netmask"),
+    ("no control or internal_api VIP", ("  control: 192.0.2.100\n  internal_api: 192.0.2.101\n",
+                                        "  public: 192.0.2.100\n"), 7, "needs a 'control' or",
+     "vips"),
+    ("fencing api key inline", ("secrets:", "fencing:\n  devices:\n    - {node: ctl-0, agent: "
+                                "fence_aws, parameters: {access_key: x}}\nsecrets:"), 16,
+     "credential given inline", "fencing.devices[0].parameters.access_key"),
 ]
 
 

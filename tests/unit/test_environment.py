@@ -57,3 +57,16 @@ def test_bad_environment(write_yaml, text, line, fragment):
     assert info.value.line == line
     assert str(info.value.file).endswith("env.yaml")
     assert info.value.fix
+
+
+@pytest.mark.parametrize("text,fragment,line", [
+    ("pacemaker_services: [haproxy, rabbitmq, redis]\n", "core service 'galera' is not owned", 1),
+    ("pacemaker_services: []\n", "core service 'haproxy' is not owned", 1),
+    ("resource_registry:\n  OS::TripleO::Services::MySQL: OS::Heat::None\n",
+     "'galera' is marked as not deployed", 2),
+])
+def test_core_services_must_stay_with_pacemaker(write_yaml, text, fragment, line):
+    env = write_yaml(text, "env.yaml")
+    with pytest.raises(NghaError) as info:
+        load_deployment(REFERENCE, env)
+    assert fragment in info.value.message and info.value.line == line

@@ -11,6 +11,8 @@ from ruamel.yaml import YAML
 from ngha.errors import NghaError
 from ngha.model.load import load_deployment
 from ngha.profiles import build_desired_state
+from ngha.render.artifacts import artifact_files
+from ngha.render.graph import dot_to_svg, render_dot
 from tests.unit.test_bad_input import GOOD
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
@@ -26,14 +28,24 @@ FIELDS = ["cluster", "profile", "distro", "target", "corosync", "nodes", "vips",
           "secrets", "fencing", "bogus"]
 
 
-def _load_text(text: str) -> None:
+def _load_text(text: str, draw: bool = False) -> None:
+    """Load and build every artefact in memory (the graph drawn by dot when `draw`):
+    anything but a model or one NghaError is a bug."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "d.yaml"
         path.write_text(text, encoding="utf-8")
         try:
-            build_desired_state(load_deployment(path))
+            loaded = load_deployment(path)
         except NghaError as exc:
             assert str(exc) and exc.exit_code == 2
+            return
+        desired = build_desired_state(loaded)
+        files = artifact_files(loaded, desired)
+        for relative in files:
+            assert ".." not in relative.split("/") and not relative.startswith("/")
+        dot = render_dot(desired, set(loaded.catalog.core_names()))
+        if draw:
+            dot_to_svg(dot)
 
 
 def _good() -> dict:
@@ -65,6 +77,20 @@ def test_node_field_replaced(index, key, value):
     stream = io.StringIO()
     YAML(typ="safe").dump(data, stream)
     _load_text(stream.getvalue())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(index=st.integers(0, 2), key=st.sampled_from(["unit", "config_files", "mode", "name"]),
+       value=VALUES | st.lists(st.text(max_size=20), max_size=3))
+def test_service_override_replaced(index, key, value):
+    """Overrides end up in file paths, XML ids, shell words and the graph: draw it too."""
+    data = _good()
+    services = [{"name": s} if isinstance(s, str) else s for s in data["services"]]
+    services[index][key] = value
+    data["services"] = services
+    stream = io.StringIO()
+    YAML(typ="safe").dump(data, stream)
+    _load_text(stream.getvalue(), draw=True)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -132,3 +132,63 @@ def test_every_constraint_names_existing_resources(profile):
     for c in state.cluster.constraints:
         named = {c.first, c.then} if isinstance(c, Order) else {c.rsc, c.with_rsc}
         assert named <= ids, c
+
+
+# REFERENCE.md section 4, written out by hand: (first, first action, then, colocated).
+# VIP pairs are checked separately. Ids are the rdo ones (clone ids for clones).
+def _c(name):
+    return name if name in ("galera-master", "redis-master", "openstack-cinder-volume") \
+        else f"{name}-clone"
+
+
+LEGACY_EDGES = {
+    (_c("haproxy"), "start", _c("openstack-core"), False),
+    (_c("rabbitmq"), "start", _c("openstack-core"), False),
+    (_c("memcached"), "start", _c("openstack-core"), False),
+    ("galera-master", "promote", _c("openstack-core"), False),
+    *{(_c("openstack-core"), "start", _c(x), False) for x in (
+        "httpd", "openstack-cinder-api", "openstack-sahara-api", "openstack-glance-registry",
+        "neutron-server", "openstack-nova-consoleauth", "openstack-ceilometer-central",
+        "openstack-ceilometer-notification", "openstack-gnocchi-metricd")},
+    (_c("openstack-cinder-api"), "start", _c("openstack-cinder-scheduler"), True),
+    (_c("openstack-cinder-scheduler"), "start", "openstack-cinder-volume", True),
+    (_c("openstack-sahara-api"), "start", _c("openstack-sahara-engine"), False),
+    (_c("openstack-glance-registry"), "start", _c("openstack-glance-api"), True),
+    (_c("neutron-ovs-cleanup"), "start", _c("neutron-netns-cleanup"), True),
+    (_c("neutron-netns-cleanup"), "start", _c("neutron-openvswitch-agent"), True),
+    (_c("neutron-server"), "start", _c("neutron-openvswitch-agent"), False),
+    (_c("neutron-openvswitch-agent"), "start", _c("neutron-dhcp-agent"), True),
+    (_c("neutron-dhcp-agent"), "start", _c("neutron-l3-agent"), True),
+    (_c("neutron-l3-agent"), "start", _c("neutron-metadata-agent"), True),
+    (_c("openstack-nova-consoleauth"), "start", _c("openstack-nova-novncproxy"), True),
+    (_c("openstack-nova-novncproxy"), "start", _c("openstack-nova-api"), True),
+    (_c("openstack-nova-api"), "start", _c("openstack-nova-scheduler"), True),
+    (_c("openstack-nova-scheduler"), "start", _c("openstack-nova-conductor"), True),
+    ("redis-master", "promote", _c("openstack-ceilometer-central"), False),
+    ("redis-master", "promote", _c("openstack-aodh-evaluator"), False),
+    (_c("openstack-ceilometer-central"), "start", _c("openstack-ceilometer-collector"), False),
+    (_c("openstack-ceilometer-collector"), "start", _c("openstack-ceilometer-api"), True),
+    (_c("openstack-ceilometer-api"), "start", _c("delay"), True),
+    (_c("delay"), "start", _c("openstack-aodh-evaluator"), True),
+    (_c("openstack-aodh-evaluator"), "start", _c("openstack-aodh-notifier"), True),
+    (_c("openstack-aodh-evaluator"), "start", _c("openstack-aodh-listener"), True),
+    (_c("mongod"), "start", _c("openstack-ceilometer-central"), False),
+    (_c("openstack-gnocchi-metricd"), "start", _c("openstack-gnocchi-statsd"), True),
+    (_c("openstack-ceilometer-notification"), "start", _c("openstack-heat-api"), False),
+    (_c("openstack-heat-api"), "start", _c("openstack-heat-api-cfn"), True),
+    (_c("openstack-heat-api-cfn"), "start", _c("openstack-heat-api-cloudwatch"), True),
+    (_c("openstack-heat-api-cloudwatch"), "start", _c("openstack-heat-engine"), True),
+}
+
+
+def test_legacy_edges_are_exactly_the_reference():
+    constraints = desired("legacy").cluster.constraints
+    colocated = {(c.with_rsc, c.rsc) for c in constraints if isinstance(c, Colocation)}
+    edges = {(o.first, o.first_action, o.then, (o.first, o.then) in colocated)
+             for o in constraints if isinstance(o, Order) and not o.first.startswith("ip-")}
+    assert edges == LEGACY_EDGES
+    assert len(LEGACY_EDGES) == 41  # + 6 VIP orders = 47
+    orders = [o for o in constraints if isinstance(o, Order)]
+    assert all(o.kind == "Mandatory" for o in orders if not o.first.startswith("ip-"))
+    redis = {r.id: r for r in desired("legacy").cluster.resources}["redis-master"]
+    assert redis.meta["clone-min"] == "1"  # the 2016 require-all=false, as Pacemaker 2.1 says

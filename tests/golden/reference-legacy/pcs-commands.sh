@@ -12,7 +12,8 @@ else
 fi
 cp "$work/original.xml" "$work/new.xml"
 
-has() { CIB_file="$work/new.xml" cibadmin --query --xpath "//*[@id='$1']" >/dev/null 2>&1; }
+# only the configuration counts: the status section keeps ids of deleted resources
+has() { CIB_file="$work/new.xml" cibadmin --query --xpath "/cib/configuration//*[@id='$1']" >/dev/null 2>&1; }
 p() { pcs -f "$work/new.xml" "$@"; }
 
 # cluster properties and resource defaults
