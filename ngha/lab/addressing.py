@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import subprocess
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from ngha.lab import host
 from ngha.lab.errors import LabError, SubnetError
 
 IPv4Network = ipaddress.IPv4Network
@@ -101,11 +101,7 @@ def parse_routes(ip_json: str) -> list[IPv4Network]:
 
 
 def host_routes() -> list[IPv4Network]:
-    out = subprocess.run(
-        ["ip", "-j", "-4", "route", "show", "table", "all"],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    return parse_routes(out)
+    return parse_routes(host.run(["ip", "-j", "-4", "route", "show", "table", "all"]).stdout)
 
 
 def plan_addresses(net: IPv4Network, node_names: Sequence[str]) -> AddressPlan:

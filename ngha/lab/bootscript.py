@@ -34,6 +34,10 @@ mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 mount --bind "$root/proc/sys" "$root/proc/sys"
 mount --bind "$root/proc/sys/net" "$root/proc/sys/net"
 mount -o remount,bind,ro "$root/proc/sys"
+if [ -e "$root/proc/sysrq-trigger" ]; then
+    mount --bind "$root/proc/sysrq-trigger" "$root/proc/sysrq-trigger"
+    mount -o remount,bind,ro "$root/proc/sysrq-trigger"
+fi
 
 # A fresh read-only sysfs shows this node's network devices only, and keeps udev and
 # systemd-sysctl from acting on the host. cgroup2 mounted here is rooted at the node.
@@ -47,8 +51,11 @@ for dev in null zero full random urandom tty; do
     mount --bind "/dev/$dev" "$root/dev/$dev"
 done
 mkdir -p "$root/dev/pts" "$root/dev/shm" "$root/dev/mqueue"
-mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts "$root/dev/pts"
-ln -s pts/ptmx "$root/dev/ptmx"
+# The host's terminals: `lab exec` hands its tty to a process in the node, which must
+# find it under the same /dev/pts name (ttyname, sudo, password prompts).
+# A ptmx device node (not a bind mount) finds the devpts mounted next to it, at pts/.
+mount --bind /dev/pts "$root/dev/pts"
+mknod -m 666 "$root/dev/ptmx" c 5 2
 ln -s /proc/self/fd "$root/dev/fd"
 ln -s /proc/self/fd/0 "$root/dev/stdin"
 ln -s /proc/self/fd/1 "$root/dev/stdout"

@@ -88,3 +88,13 @@ def disable_stonith(transport: Transport, node: str) -> None:
     """The lab has no fencing device; without this Pacemaker starts no resource at all."""
     transport.run(node, ["pcs", "property", "set", "stonith-enabled=false"],
                   timeout=60, check=True)
+
+
+def failed_units(transport: Transport, nodes: Sequence[str]) -> str:
+    """One line for an error message: which systemd units failed on which node."""
+    argv = ["systemctl", "--failed", "--no-legend", "--plain", "--no-pager"]
+    parts = []
+    for node, result in run_on_nodes(transport, nodes, argv, timeout=10).items():
+        units = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+        parts.append(f"{node}: {', '.join(units) if units else 'none'}")
+    return "failed units: " + "; ".join(parts)

@@ -92,9 +92,14 @@ def up(name: str, nodes: int = 3, subnet: str | None = None,
                 return _build(paths, layout, state, progress, timeout)
         except BaseException as exc:
             progress(f"lab up failed ({exc or type(exc).__name__}); removing what it made")
-            teardown(paths, layout, remove_dir=True)
+            try:
+                teardown(paths, layout, remove_dir=True)
+            except LabError as cleanup:
+                raise LabError(f"lab up of {name} failed ({exc}) and so did the cleanup: "
+                               f"{cleanup.message}; retry `ngha lab down --name {name}`") from None
             if isinstance(exc, KeyboardInterrupt):
-                raise LabError(f"lab up of {name} interrupted; everything it made was removed") from None
+                raise LabError(
+                    f"lab up of {name} interrupted; everything it made was removed") from None
             if isinstance(exc, LabError):
                 raise LabError(f"lab up of {name} failed: {exc.message} "
                                "(everything it made was removed)") from None
@@ -123,8 +128,8 @@ def _build(paths: LabPaths, layout: CgroupLayout, state: LabState, progress: Pro
                  state.prefixlen)
     for record in state.nodes:
         network.plug(state.name, record.name, record.netns, record.address, state.prefixlen)
-        provision_node(paths.upper(record.name), state, record, host_keys[record.name],
-                       client_key)
+        provision_node(paths.upper(record.name), paths.root, state, record,
+                       host_keys[record.name], client_key)
 
     progress("booting nodes")
     for record in state.nodes:
@@ -133,9 +138,12 @@ def _build(paths: LabPaths, layout: CgroupLayout, state: LabState, progress: Pro
 
     progress("waiting for every node to be online with quorum")
     transport = transport_for_state(state)
-    cluster.wait_until(transport, state.node_names,
-                       cluster.all_online_with_quorum(state.node_names),
-                       timeout=timeout, what="all nodes online with quorum")
+    try:
+        cluster.wait_until(transport, state.node_names,
+                           cluster.all_online_with_quorum(state.node_names),
+                           timeout=timeout, what="all nodes online with quorum")
+    except LabError as exc:
+        raise LabError(f"{exc.message}; {cluster.failed_units(transport, state.node_names)}")
     cluster.disable_stonith(transport, state.node_names[0])
     state.complete = True
     save_state(state, paths.state_file)
@@ -161,14 +169,14 @@ def down(name: str, progress: Progress = _quiet) -> bool:
     return found
 
 
-def crash(name: str, node_name_: str) -> NodeRecord:
+def crash(name: str, target: str) -> NodeRecord:
     """Power loss: the node's PID namespace is killed and its NIC (namespace) removed;
     its disk (overlay upper directory) is kept for `boot`."""
     paths = lab_paths(name)
     layout = CgroupLayout.detect()
     with lab_lock(paths.dir):
         state = load_lab(name)
-        record = state.node(node_name_)
+        record = state.node(target)
         if not node.is_alive(record):
             raise LabError(f"node {record.name} is already down; "
                            f"start it with `ngha lab boot --name {name} {record.name}`")
@@ -180,7 +188,7 @@ def crash(name: str, node_name_: str) -> NodeRecord:
         return record
 
 
-def boot(name: str, node_name_: str, wait: bool = True,
+def boot(name: str, target: str, wait: bool = True,
          timeout: float = QUORUM_TIMEOUT) -> float:
     """Cold start of a crashed node from its kept disk; with wait, returns the seconds
     until the nodes on its side of the network (itself included) see it online."""
@@ -188,7 +196,7 @@ def boot(name: str, node_name_: str, wait: bool = True,
     layout = CgroupLayout.detect()
     with lab_lock(paths.dir):
         state = load_lab(name)
-        record = state.node(node_name_)
+        record = state.node(target)
         if node.is_alive(record):
             raise LabError(f"node {record.name} is already running")
         started = time.monotonic()

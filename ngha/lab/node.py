@@ -16,13 +16,15 @@ from ngha.lab.state import NodeRecord
 
 
 def proc_starttime(pid: int) -> int | None:
+    """Start time of a live process; None once it is gone or only a zombie (a killed
+    node's PID 1 waits as a zombie until the host's init reaps it)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # The command name may contain spaces and parentheses: split after the last ')'.
     fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[19])
+    return None if fields[0] in ("Z", "X") else int(fields[19])
 
 
 def is_alive(record: NodeRecord) -> bool:
@@ -56,9 +58,17 @@ def launch(paths: LabPaths, cgroups: CgroupLayout, lab: str, record: NodeRecord)
                        check=True, close_fds=True)
 
 
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def find_pid1(cgroups: CgroupLayout, lab: str, node: str, console: Path,
               timeout: float = 15.0) -> tuple[int, int]:
-    """The host PID of the node's PID 1 (the process whose NSpid ends in 1)."""
+    """The host PID of the node's PID 1 (the process whose NSpid ends in 1), once it is
+    systemd: a boot script that fails before its exec is reported here, not at quorum."""
     deadline = time.monotonic() + timeout
     seen_any = False
     while time.monotonic() < deadline:
@@ -66,7 +76,7 @@ def find_pid1(cgroups: CgroupLayout, lab: str, node: str, console: Path,
         seen_any = seen_any or bool(pids)
         for pid in sorted(pids):
             chain = _ns_pid_chain(pid)
-            if len(chain) >= 2 and chain[-1] == 1:
+            if len(chain) >= 2 and chain[-1] == 1 and _comm(pid) == "systemd":
                 start = proc_starttime(pid)
                 if start is not None:
                     return pid, start

@@ -21,7 +21,7 @@ DENY_ALL = "#!/bin/sh\n# ngha lab prepare: never start services on the host\nexi
 
 
 def parse_installed(dpkg_query_output: str) -> set[str]:
-    """Packages reported as installed by `dpkg-query -W -f '${Package}\\t${db:Status-Abbrev}\\n'`."""
+    """Installed packages in `dpkg-query -W -f '${Package}\\t${db:Status-Abbrev}\\n'` output."""
     installed = set()
     for line in dpkg_query_output.splitlines():
         name, _, status = line.partition("\t")

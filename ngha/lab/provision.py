@@ -11,7 +11,7 @@ from ngha.lab.sshkeys import SSHD_DROP_IN, KeyPair
 from ngha.lab.state import LabState, NodeRecord
 
 
-def provision_node(upper_path: Path, state: LabState, record: NodeRecord,
+def provision_node(upper_path: Path, state_root: Path, state: LabState, record: NodeRecord,
                    host_key: KeyPair, client_key: KeyPair) -> None:
     upper_path.mkdir(parents=True, exist_ok=True)
     upper = UpperDir(upper_path)
@@ -29,6 +29,9 @@ def provision_node(upper_path: Path, state: LabState, record: NodeRecord,
     upper.write("/etc/ssh/ssh_host_ed25519_key", host_key.private, mode=0o600)
     upper.write("/etc/ssh/ssh_host_ed25519_key.pub", host_key.public)
     upper.write("/etc/ssh/sshd_config.d/ngha-lab.conf", SSHD_DROP_IN)
-    upper.ensure_dir("/root/.ssh", mode=0o700)
+    # The lower layer is the host's whole filesystem: keep the host's own ssh keys and
+    # every lab's state (secrets, the lab's client key) out of sight in the node.
+    upper.opaque_dir("/root/.ssh", mode=0o700)
     upper.write("/root/.ssh/authorized_keys", client_key.public, mode=0o600)
+    upper.whiteout(str(state_root))
     seed_units(upper)

@@ -83,6 +83,12 @@ class UpperDir:
         os.mknod(target, stat.S_IFCHR | 0o000, os.makedev(0, 0))
 
 
+    def opaque_dir(self, abs_path: str, mode: int = 0o700) -> None:
+        """A directory whose host content does not show through in the node."""
+        target = self.ensure_dir(abs_path, mode=mode)
+        os.setxattr(target, "trusted.overlay.opaque", b"y")
+
+
 def units_to_disable(host_root: Path = HOST_ROOT) -> list[str]:
     """Paths (absolute, node view) of the host's enablement symlinks to hide in a node."""
     found = []

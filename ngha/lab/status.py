@@ -8,6 +8,7 @@ from typing import Any
 from ngha.lab import cluster, node
 from ngha.lab.access import lab_paths, load_lab, transport_for_state
 from ngha.lab.cgroups import CgroupLayout
+from ngha.lab.state import RUNNING
 
 MiB = 1024 * 1024
 
@@ -27,7 +28,7 @@ def lab_status(name: str) -> dict[str, Any]:
         nodes.append({
             "name": record.name, "address": record.address, "netns": record.netns,
             "pid1": record.pid1 if alive else None,
-            "state": "frozen" if frozen else ("running" if alive else record.status),
+            "state": _node_state(record.status, alive, frozen),
             "side": record.side,
             "memory_mib": round(mem.working_set / MiB, 1) if mem else None,
         })
@@ -48,6 +49,16 @@ def lab_status(name: str) -> dict[str, Any]:
             "online": sorted(m.online), "offline": sorted(m.offline)})
             for n, m in memberships.items()},
     }
+
+
+def _node_state(recorded: str, alive: bool, frozen: bool) -> str:
+    if frozen:
+        return "frozen"
+    if alive:
+        return "running"
+    # Recorded as running but PID 1 is gone: powered off from inside (systemctl poweroff
+    # or reboot both end a node's systemd), or killed behind ngha's back.
+    return "down" if recorded == RUNNING else recorded
 
 
 def format_status(status: dict[str, Any]) -> str:

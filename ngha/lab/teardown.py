@@ -115,13 +115,11 @@ def teardown(paths: LabPaths, layout: CgroupLayout, remove_dir: bool = True) -> 
     lab = paths.name
     left = Leftovers()
     left.processes = kill_processes(paths, layout)
-    # Node mounts live in the nodes' own mount namespaces and vanish with them; only
-    # something mounted on the host under the state dir or /run/netns needs a umount.
-    prefixes = [str(paths.dir)] + [str(network.NETNS_DIR / n) for n in network.list_lab_netns(lab)]
-    for target in sorted(host_mounts_under(prefixes), key=len, reverse=True):
-        if not target.startswith(str(network.NETNS_DIR)):
-            host.run(["umount", "-l", target], check=False)
-    left.netns = network.delete_all(lab)
+    # Node mounts live in the nodes' own mount namespaces and vanish with them; anything
+    # mounted on the host under the state dir (by hand, while debugging) goes too.
+    for target in sorted(host_mounts_under([str(paths.dir)]), key=len, reverse=True):
+        host.run(["umount", "-l", target], check=False)
+    left.netns = network.delete_all(lab)  # their /run/netns bind mounts go with them
     left.cgroups = layout.remove(lab)
     if paths.dir.exists():
         if remove_dir:
@@ -136,6 +134,8 @@ def teardown(paths: LabPaths, layout: CgroupLayout, remove_dir: bool = True) -> 
     if remove_dir:
         _remove_empty_state_root(paths.root)
     left.mounts = host_mounts_under([str(paths.dir)])
+    if remove_dir and paths.dir.exists():
+        left.mounts.append(f"{paths.dir} (could not be deleted)")
     if left:
         raise LabError(f"lab {lab} could not be fully removed: {left.describe()}")
 

@@ -1,0 +1,65 @@
+"""Helpers for the lab tests. Tests that boot nodes are marked `lab` and need root.
+
+`leftovers` looks for what a lab could leave on the host independently of ngha's code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+NEEDS_ROOT = pytest.mark.skipif(
+    os.geteuid() != 0, reason="boots namespaces, mounts and cgroups: needs root")
+NEEDS_PACKAGES = pytest.mark.skipif(
+    shutil.which("pacemakerd") is None or shutil.which("corosync") is None,
+    reason="pacemaker/corosync not installed: run `sudo ngha lab prepare`")
+LAB = [pytest.mark.lab, NEEDS_ROOT, NEEDS_PACKAGES]
+
+
+def ngha_executable() -> str:
+    beside = Path(sys.executable).parent / "ngha"
+    return str(beside) if beside.exists() else (shutil.which("ngha") or "ngha")
+
+
+def ngha(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+    proc = subprocess.run([ngha_executable(), *args], capture_output=True, text=True,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"ngha {' '.join(args)} exited {proc.returncode}:\n"
+                             f"{proc.stdout}\n{proc.stderr}")
+    return proc
+def leftovers(lab: str, state_dir: Path) -> list[str]:
+    found = []
+    prefix = f"ngha.{lab}."
+    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    found += [f"netns {line.split()[0]}" for line in netns.splitlines() if line.startswith(prefix)]
+    with open("/proc/mounts") as f:
+        for line in f:
+            target = line.split()[1]
+            if str(state_dir) in target or prefix in target:
+                found.append(f"mount {target}")
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    for line in links.splitlines():
+        name = line.split(":")[1].strip().split("@")[0]
+        if name.startswith(("p-ctl-", "p-client", "br-main", "br-cut")):
+            found.append(f"host link {name}")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cgroups = Path(f"/proc/{pid}/cgroup").read_text()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if f"/ngha/{lab}/" in cgroups or str(state_dir) in cmdline or prefix in cmdline:
+            found.append(f"process {pid} {cmdline[:80]}")
+    cgroup_fs = Path("/sys/fs/cgroup")
+    for root in [cgroup_fs, *cgroup_fs.iterdir()]:
+        if (root / "ngha" / lab).exists():
+            found.append(f"cgroup {root / 'ngha' / lab}")
+    if state_dir.exists():
+        found.append(f"state dir {state_dir}")
+    return found

@@ -1,0 +1,168 @@
+"""A real 3-node lab: quorum, transports, crash/boot, partition/heal, freeze, down.
+
+One lab is booted for the whole module (the tests run in file order and share it); the
+last test takes it down and checks that nothing is left. The finalizer takes it down
+again in any case, so a failing test never leaves a lab behind.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ngha.lab import cluster
+from ngha.lab.access import lab_paths, lab_transport, load_lab, ssh_transport
+from ngha.transport import run_on_nodes
+
+from lab_support import LAB, leftovers, ngha
+
+pytestmark = [*LAB, pytest.mark.timeout(300)]
+
+NAME = "ngha-test"  # never the default name: a developer's own lab must survive the tests
+NODES = ["ctl-0", "ctl-1", "ctl-2"]
+
+
+@pytest.fixture(scope="module")
+def lab():
+    ngha("lab", "down", "--name", NAME)  # the remains of an earlier, killed test run
+    try:
+        up = ngha("lab", "up", "--name", NAME, "--nodes", "3")
+        yield up.stdout.strip()
+    finally:
+        ngha("lab", "down", "--name", NAME, check=False)
+
+
+@pytest.fixture(scope="module")
+def transport(lab):
+    return lab_transport(NAME)
+
+
+def failover_budget(transport) -> float:
+    """token + consensus + 5 s, from the values corosync actually runs with."""
+    def cmap(key: str) -> int:
+        out = transport.run("ctl-0", ["corosync-cmapctl", "-g", key], check=True).stdout
+        return int(out.rsplit("=", 1)[1])
+    return (cmap("runtime.config.totem.token") + cmap("runtime.config.totem.consensus")) / 1000 + 5
+
+
+def views(transport, nodes):
+    return cluster.read_memberships(transport, nodes)
+
+
+def test_up_writes_deployment_skeleton(lab):
+    from ruamel.yaml import YAML
+    doc = YAML(typ="safe").load(open(lab))
+    state = load_lab(NAME)
+    assert doc["cluster"] == NAME and doc["target"] == "lab"
+    assert doc["corosync"] == {"transport": "knet", "token": 3000}
+    assert [n["name"] for n in doc["nodes"]] == NODES
+    assert sorted(doc["vips"]) == sorted(state.vips)
+    for secret in doc["secrets"].values():
+        path = secret["file"]
+        assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_crm_mon_shows_three_nodes_online_with_quorum(transport):
+    out = transport.run("ctl-0", ["crm_mon", "--output-as=xml"], check=True).stdout
+    root = ET.fromstring(out)
+    assert root.find("./summary/current_dc").get("with_quorum") == "true"
+    online = [n.get("name") for n in root.iterfind("./nodes/node") if n.get("online") == "true"]
+    assert sorted(online) == NODES
+    assert root.find("./summary/cluster_options").get("stonith-enabled") == "false"
+
+
+def test_ssh_transport_runs_on_every_node(lab):
+    results = run_on_nodes(ssh_transport(NAME), NODES, ["hostname"], timeout=30)
+    assert {n: r.stdout.strip() for n, r in results.items() if r.ok} == {n: n for n in NODES}
+
+
+def test_put_file_and_read_file_over_both_transports(lab):
+    for t in (lab_transport(NAME), ssh_transport(NAME)):
+        t.put_file("ctl-1", "/root/ngha-test/secret", "s3cret\n", mode=0o600)
+        assert t.read_file("ctl-1", "/root/ngha-test/secret") == b"s3cret\n"
+        stat = t.run("ctl-1", ["stat", "-c", "%a %U", "/root/ngha-test/secret"], check=True)
+        assert stat.stdout.split() == ["600", "root"]
+
+
+def test_run_timeout_is_reported(transport):
+    result = transport.run("ctl-0", ["sleep", "30"], timeout=1)
+    assert result.timed_out and not result.ok
+
+
+def test_exec_cli_and_client_endpoint(lab):
+    assert ngha("lab", "exec", "--name", NAME, "ctl-2", "--", "hostname").stdout.strip() == "ctl-2"
+    assert ngha("lab", "exec", "--name", NAME, "ctl-0", "--", "sh", "-c", "exit 7",
+                check=False).returncode == 7
+    # The client reaches a node's sshd over the lab bridge.
+    address = load_lab(NAME).node("ctl-1").address
+    probe = ngha("lab", "exec", "--name", NAME, "client", "--", "bash", "-c",
+                 f"exec 3<>/dev/tcp/{address}/22 && head -c 4 <&3")
+    assert probe.stdout == "SSH-"
+
+
+def test_crash_is_seen_offline_then_boot_rejoins_with_disk_kept(transport):
+    transport.run("ctl-2", ["sh", "-c", "echo before-crash > /root/disk-marker"], check=True)
+    budget = failover_budget(transport)
+    started = time.monotonic()
+    ngha("lab", "crash", "--name", NAME, "ctl-2")
+    cluster.wait_until(transport, ["ctl-0", "ctl-1"],
+                       lambda m: "ctl-2" in m.offline and m.quorum,
+                       timeout=budget, what="ctl-2 offline", interval=0.5)
+    assert time.monotonic() - started <= budget
+    assert load_lab(NAME).node("ctl-2").status == "crashed"
+
+    ngha("lab", "boot", "--name", NAME, "ctl-2")  # waits until its side sees it online
+    cluster.wait_until(transport, NODES, cluster.all_online_with_quorum(NODES),
+                       timeout=60, what="ctl-2 back")
+    assert transport.read_file("ctl-2", "/root/disk-marker") == b"before-crash\n"
+
+
+def test_partition_majority_keeps_quorum_minority_loses_it(transport):
+    budget = failover_budget(transport)
+    ngha("lab", "partition", "--name", NAME, "ctl-0")
+    try:
+        cluster.wait_until(transport, ["ctl-1", "ctl-2"],
+                           lambda m: m.quorum and "ctl-0" not in m.online,
+                           timeout=budget, what="majority without ctl-0", interval=0.5)
+        cluster.wait_until(transport, ["ctl-0"], lambda m: not m.quorum,
+                           timeout=budget, what="ctl-0 without quorum", interval=0.5)
+    finally:
+        ngha("lab", "heal", "--name", NAME)
+    cluster.wait_until(transport, NODES, cluster.all_online_with_quorum(NODES),
+                       timeout=60, what="healed cluster")
+
+
+def test_freeze_then_thaw(transport):
+    budget = failover_budget(transport)
+    ngha("lab", "freeze", "--name", NAME, "ctl-1")
+    try:
+        cluster.wait_until(transport, ["ctl-0", "ctl-2"],
+                           lambda m: m.quorum and "ctl-1" not in m.online,
+                           timeout=budget, what="ctl-1 frozen out", interval=0.5)
+    finally:
+        ngha("lab", "thaw", "--name", NAME, "ctl-1")
+    cluster.wait_until(transport, NODES, cluster.all_online_with_quorum(NODES),
+                       timeout=90, what="ctl-1 back after thaw")
+
+
+def test_status_and_user_errors(lab):
+    status = ngha("lab", "status", "--name", NAME)
+    assert "ctl-0" in status.stdout and "quorum=yes" in status.stdout
+    unknown = ngha("lab", "exec", "--name", NAME, "ctl-9", "--", "true", check=False)
+    assert unknown.returncode == 1 and "no node 'ctl-9'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    again = ngha("lab", "up", "--name", NAME, check=False)
+    assert again.returncode == 1 and f"ngha lab down --name {NAME}" in again.stderr
+
+
+def test_down_leaves_nothing_behind(lab):
+    state_dir = lab_paths(NAME).dir
+    started = time.monotonic()
+    ngha("lab", "down", "--name", NAME)
+    assert time.monotonic() - started < 10
+    assert leftovers(NAME, state_dir) == []
+    gone = ngha("lab", "status", "--name", NAME, check=False)
+    assert gone.returncode == 1 and "is not up" in gone.stderr

@@ -1,0 +1,59 @@
+"""The lab description and the deployment skeleton (no root needed)."""
+
+import json
+
+import pytest
+from ruamel.yaml import YAML
+
+from ngha.lab.addressing import plan_addresses, parse_subnet
+from ngha.lab.deployment import write_deployment
+from ngha.lab.errors import LabError, LabNotFoundError, UnknownNodeError
+from ngha.lab.lifecycle import new_state
+from ngha.lab.state import load_state, save_state
+
+
+@pytest.fixture
+def state():
+    plan = plan_addresses(parse_subnet("10.213.3.0/24"), ["ctl-0", "ctl-1", "ctl-2"])
+    return new_state("ngha-lab", plan, 3000)
+
+
+def test_round_trip(tmp_path, state):
+    state.nodes[1].pid1, state.nodes[1].pid1_start = 4242, 99
+    path = tmp_path / "lab.json"
+    save_state(state, path)
+    loaded = load_state(path, "ngha-lab")
+    assert loaded == state
+    assert loaded.node("ctl-1").pid1 == 4242
+    assert loaded.node("ctl-1").netns == "ngha.ngha-lab.ctl-1"
+    assert json.loads(path.read_text())["client"]["address"] == "10.213.3.200"
+    assert not list(tmp_path.glob(".lab.*"))  # no temporary file left by the atomic write
+
+
+def test_errors_name_the_fix(tmp_path, state):
+    with pytest.raises(LabNotFoundError, match="ngha lab up --name x"):
+        load_state(tmp_path / "missing.json", "x")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(LabError, match="ngha lab down --name x"):
+        load_state(tmp_path / "bad.json", "x")
+    with pytest.raises(UnknownNodeError, match="known: ctl-0, ctl-1, ctl-2, client"):
+        state.node("ctl-7")
+
+
+def test_deployment_skeleton(tmp_path, state):
+    path = write_deployment(state, tmp_path / "deployment.yaml", tmp_path / "secrets")
+    doc = YAML(typ="safe").load(path.read_text())
+    assert doc["cluster"] == "ngha-lab" and doc["profile"] == "nextgen"
+    assert doc["distro"] == "debian" and doc["target"] == "lab"
+    assert doc["corosync"] == {"transport": "knet", "token": 3000}
+    assert doc["nodes"][0] == {"name": "ctl-0", "address": "10.213.3.11"}
+    assert doc["vips"]["redis"] == "10.213.3.105"
+    assert doc["services"] == ["keystone", "memcached"]
+    for name in ("database_password", "rabbitmq_password", "redis_password"):
+        secret = tmp_path / "secrets" / name
+        assert doc["secrets"][name] == {"file": str(secret)}
+        assert secret.stat().st_mode & 0o777 == 0o600
+        assert len(secret.read_text().strip()) >= 24
+    first = (tmp_path / "secrets" / "redis_password").read_text()
+    write_deployment(state, path, tmp_path / "secrets")
+    assert (tmp_path / "secrets" / "redis_password").read_text() == first
