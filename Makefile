@@ -35,15 +35,10 @@ test: venv
 test-unit: venv
 	$(PY) -m pytest -q -p no:cacheprovider -m "not lab" tests
 
+# The main job: reference deployment rendered and compared, then the built-in lab booted
+# (3 controllers) and shown; KEEP_LAB=1 leaves the lab running afterwards.
 demo: venv
-	@echo "== render the reference deployment (3 controllers, 6 VIPs), both layouts"
-	$(NGHA) render examples/reference-3ctl.yaml -o $(OUT)/reference-nextgen --profile nextgen
-	$(NGHA) render examples/reference-3ctl.yaml -o $(OUT)/reference-legacy --profile legacy
-	@echo "== render the lab deployment"
-	$(NGHA) render examples/lab-3ctl.yaml -o $(OUT)/lab-nextgen
-	@echo "== legacy vs next-gen"
-	$(NGHA) compare examples/reference-3ctl.yaml
-	@echo "graphs: $(OUT)/reference-legacy/graph.svg  $(OUT)/reference-nextgen/graph.svg"
+	OUT=$(OUT) bash scripts/demo.sh
 
 bench: venv
 	$(PY) bench/render_bench.py

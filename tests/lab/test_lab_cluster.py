@@ -74,6 +74,40 @@ def test_crm_mon_shows_three_nodes_online_with_quorum(transport):
     assert root.find("./summary/cluster_options").get("stonith-enabled") == "false"
 
 
+def test_rendered_pcs_script_applies_to_the_live_cluster_and_is_rerunnable(lab, transport,
+                                                                             tmp_path):
+    """The foundation's pcs-commands.sh, pushed for real with cib-push diff-against.
+    Maintenance mode keeps Pacemaker from starting the services during this test."""
+    from ngha.model.load import load_deployment
+    from ngha.render.artifacts import render_all
+
+    out = tmp_path / "render"
+    render_all(load_deployment(lab), out, with_svg=False)
+    transport.run("ctl-0", ["pcs", "property", "set", "maintenance-mode=true"], check=True)
+    try:
+        transport.put_file("ctl-0", "/root/ngha-pcs.sh", (out / "pcs-commands.sh").read_text(),
+                           mode=0o700)
+        first = transport.run("ctl-0", ["sh", "/root/ngha-pcs.sh"], timeout=240)
+        assert first.ok, first.stderr[-1500:]
+        config = ET.fromstring(transport.run("ctl-0", ["cibadmin", "--query", "--scope",
+                                                       "configuration"], check=True).stdout)
+        expected = ET.parse(out / "cib.xml").getroot().find("configuration")
+        for tag in ("primitive", "clone", "rsc_order", "rsc_colocation"):
+            assert sorted(e.get("id") for e in config.iter(tag)) == \
+                sorted(e.get("id") for e in expected.iter(tag)), tag
+        epoch = ET.fromstring(transport.run("ctl-0", ["cibadmin", "--query"],
+                                            check=True).stdout).get("epoch")
+        again = transport.run("ctl-0", ["sh", "/root/ngha-pcs.sh"], timeout=240)
+        assert again.ok and "nothing to push" in again.stdout + again.stderr
+        assert ET.fromstring(transport.run("ctl-0", ["cibadmin", "--query"],
+                                           check=True).stdout).get("epoch") == epoch
+    finally:
+        for scope, empty in (("constraints", "<constraints/>"), ("resources", "<resources/>")):
+            transport.run("ctl-0", ["cibadmin", "--replace", "--scope", scope,
+                                    "--xml-text", empty])
+        transport.run("ctl-0", ["pcs", "property", "set", "maintenance-mode=false"])
+
+
 def test_ssh_transport_runs_on_every_node(lab):
     results = run_on_nodes(ssh_transport(NAME), NODES, ["hostname"], timeout=30)
     assert {n: r.stdout.strip() for n, r in results.items() if r.ok} == {n: n for n in NODES}
