@@ -11,7 +11,7 @@ import click
 
 from ngha.lab import faults, lifecycle, packages
 from ngha.lab.access import enter_prefix, load_lab
-from ngha.lab.corosync import DEFAULT_TOKEN_MS
+from ngha.lab.state import DEFAULT_TOKEN_MS
 from ngha.lab.host import require_root
 from ngha.lab.layout import DEFAULT_LAB_NAME, validate_lab_name
 from ngha.lab.status import format_status, lab_status

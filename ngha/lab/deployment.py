@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from ngha.lab.corosync import DEFAULT_TOKEN_MS
+from ngha.lab.state import DEFAULT_TOKEN_MS
 from ngha.lab.state import LabState
 
 SECRET_NAMES = ("database_password", "rabbitmq_password", "redis_password")
@@ -42,7 +42,7 @@ def render_deployment(state: LabState, secret_files: dict[str, Path]) -> str:
         "profile: nextgen\n"
         "distro: debian\n"
         "target: lab\n"
-        f"corosync: {{transport: knet, token: {token}}}\n"
+        f"corosync: {{transport: knet, token: {token}, crypto: false}}\n"
         "nodes:\n"
         f"{nodes}"
         "vips:\n"

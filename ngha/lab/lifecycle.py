@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 from ngha.lab import addressing, cluster, network, node, sshkeys
 from ngha.lab.access import lab_paths, load_lab, transport_for_state
 from ngha.lab.cgroups import CgroupLayout
-from ngha.lab.corosync import DEFAULT_TOKEN_MS
+from ngha.lab.state import DEFAULT_TOKEN_MS
 from ngha.lab.deployment import write_deployment
 from ngha.lab.errors import LabError
 from ngha.lab.layout import CLIENT_NAME, LabPaths, NetnsNames, node_name

@@ -16,6 +16,9 @@ from typing import Any
 from ngha.lab.errors import LabError, LabNotFoundError, UnknownNodeError
 from ngha.lab.layout import CLIENT_NAME
 
+# The lab's corosync token: shorter than production's 10 s so failures show quickly.
+DEFAULT_TOKEN_MS = 3000
+
 STATE_VERSION = 1
 
 RUNNING = "running"

@@ -10,7 +10,7 @@ import ipaddress
 import re
 from typing import Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, StrictInt, field_validator,
+from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator,
                       model_validator)
 
 NETWORKS = ("control", "public", "internal_api", "storage", "storage_mgmt", "redis")
@@ -114,7 +114,8 @@ class ServiceSpec(Strict):
 
 class Corosync(Strict):
     transport: Literal["knet", "udpu", "udp"] = "knet"
-    token: StrictInt = Field(10000, ge=500, le=300000, description="token timeout in ms")
+    token: StrictInt = Field(10000, ge=100, le=300000, description="token timeout in ms")
+    crypto: StrictBool = True  # knet encryption; needs the same authkey on every node
 
 
 class SecretRef(Strict):

@@ -57,12 +57,27 @@ def test_up_writes_deployment_skeleton(lab):
     doc = YAML(typ="safe").load(open(lab))
     state = load_lab(NAME)
     assert doc["cluster"] == NAME and doc["target"] == "lab"
-    assert doc["corosync"] == {"transport": "knet", "token": 3000}
+    assert doc["corosync"] == {"transport": "knet", "token": 3000, "crypto": False}
     assert [n["name"] for n in doc["nodes"]] == NODES
     assert sorted(doc["vips"]) == sorted(state.vips)
     for secret in doc["secrets"].values():
         path = secret["file"]
         assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_lab_runs_the_corosync_conf_ngha_renders(lab, transport):
+    """The lab's nodes run what `ngha render` makes of the lab's deployment file (only the
+    lab's flight-recorder switch differs)."""
+    from ngha.model.load import load_deployment
+    from ngha.render.corosync import render_corosync
+
+    def significant(text: str) -> list[str]:
+        return [line for line in text.splitlines()
+                if line.strip() and not line.lstrip().startswith(("#", "blackbox"))]
+
+    rendered = render_corosync(load_deployment(lab).deployment)
+    actual = transport.read_file("ctl-1", "/etc/corosync/corosync.conf").decode()
+    assert significant(actual) == significant(rendered)
 
 
 def test_crm_mon_shows_three_nodes_online_with_quorum(transport):

@@ -45,7 +45,7 @@ def test_deployment_skeleton(tmp_path, state):
     doc = YAML(typ="safe").load(path.read_text())
     assert doc["cluster"] == "ngha-lab" and doc["profile"] == "nextgen"
     assert doc["distro"] == "debian" and doc["target"] == "lab"
-    assert doc["corosync"] == {"transport": "knet", "token": 3000}
+    assert doc["corosync"] == {"transport": "knet", "token": 3000, "crypto": False}
     assert doc["nodes"][0] == {"name": "ctl-0", "address": "10.213.3.11"}
     assert doc["vips"]["redis"] == "10.213.3.105"
     assert doc["services"] == ["keystone", "memcached"]
