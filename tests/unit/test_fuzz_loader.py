@@ -1,6 +1,7 @@
 """Hypothesis fuzz of the loader: any input gives a model or one NghaError, never a traceback."""
 
 import io
+import os
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from ngha.render.artifacts import artifact_files
 from ngha.render.graph import dot_to_svg, render_dot
 from tests.unit.test_bad_input import GOOD
 
+# NGHA_FUZZ_SCALE=10 runs ten times as many examples (a deeper run by hand; CI uses 1).
+SCALE = int(os.environ.get("NGHA_FUZZ_SCALE", "1"))
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
                     st.floats(allow_nan=False), st.text(max_size=30),
                     st.sampled_from(["nextgen", "legacy", "192.0.2.10", "::1", "ctl-0",
@@ -52,13 +55,13 @@ def _good() -> dict:
     return YAML(typ="safe").load(GOOD)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200))
 def test_arbitrary_text(text):
     _load_text(text)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(field=st.sampled_from(FIELDS), value=VALUES)
 def test_one_field_replaced(field, value):
     data = _good()
@@ -68,7 +71,7 @@ def test_one_field_replaced(field, value):
     _load_text(stream.getvalue())
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(index=st.integers(0, 2), key=st.sampled_from(["name", "address", "roles", "extra"]),
        value=VALUES)
 def test_node_field_replaced(index, key, value):
@@ -79,7 +82,7 @@ def test_node_field_replaced(index, key, value):
     _load_text(stream.getvalue())
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(index=st.integers(0, 2), key=st.sampled_from(["unit", "config_files", "mode", "name"]),
        value=VALUES | st.lists(st.text(max_size=20), max_size=3))
 def test_service_override_replaced(index, key, value):
@@ -93,7 +96,7 @@ def test_service_override_replaced(index, key, value):
     _load_text(stream.getvalue(), draw=True)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cut=st.integers(0, len(GOOD)), junk=st.text(max_size=5))
 def test_truncated_and_spliced(cut, junk):
     _load_text(GOOD[:cut] + junk + GOOD[cut:])
