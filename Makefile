@@ -30,10 +30,10 @@ venv: deps $(VENV)/.installed
 # Lab tests need root and the lab's packages; elsewhere they are skipped with a reason.
 test: venv
 	@if [ "$$(id -u)" = 0 ]; then $(NGHA) lab prepare; fi
-	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) -m pytest -q -rs -p no:cacheprovider tests
 
 test-unit: venv
-	$(PY) -m pytest -q -p no:cacheprovider -m "not lab" tests
+	$(PY) -m pytest -q -rs -p no:cacheprovider -m "not lab" tests
 
 # The main job: reference deployment rendered and compared, then the built-in lab booted
 # (3 controllers) and shown; KEEP_LAB=1 leaves the lab running afterwards.

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ngha.model.load import load_deployment
+from ngha.profiles import build_desired_state
 from ngha.simulate.run import analyse
 
 REFERENCE = Path(__file__).resolve().parent.parent / "examples" / "reference-3ctl.yaml"
@@ -16,7 +17,8 @@ REFERENCE = Path(__file__).resolve().parent.parent / "examples" / "reference-3ct
 def main() -> None:
     for profile in ("nextgen", "legacy"):
         start = time.perf_counter()
-        report = analyse(load_deployment(REFERENCE, profile=profile), [], True)
+        report = analyse(build_desired_state(load_deployment(REFERENCE, profile=profile)), [],
+                         True)
         elapsed = time.perf_counter() - start
         events = len(report.transitions)
         worst = report.sorted()[0]

@@ -154,12 +154,14 @@ def simulate(deployment: str, profile: str | None, environment: str | None,
              dot_dir: str | None) -> None:
     """Blast radius of single failures, from Pacemaker's own scheduler (crm_simulate)."""
     from ngha.model.load import load_deployment
+    from ngha.profiles import build_desired_state
     from ngha.simulate.run import analyse
 
     if not events and not all_events:
         raise click.UsageError("give at least one --event or --all-events")
     loaded = load_deployment(deployment, environment, profile)
-    report = analyse(loaded, list(events), all_events, Path(dot_dir) if dot_dir else None)
+    report = analyse(build_desired_state(loaded), list(events), all_events,
+                     Path(dot_dir) if dot_dir else None)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
         return

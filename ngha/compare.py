@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ngha.model.load import LoadedDeployment, load_deployment
+from ngha.model.load import load_deployment
 from ngha.profiles import build_desired_state
-from ngha.profiles.desired import Colocation, DesiredState, Order
+from ngha.profiles.desired import Clone, Colocation, DesiredState, Order
 from ngha.render.summary import summarize
 
 
@@ -41,28 +41,30 @@ def compare_profiles(path: str | Path, legacy_env: str | Path | None = None,
                    if s.manager == "systemd" and legacy_managers.get(s.service) == "pacemaker")
     legacy_keys = _constraint_keys(legacy)
     nextgen_keys = _constraint_keys(nextgen)
-    blast = _blast_radius(legacy_loaded, nextgen_loaded) if with_blast_radius else []
+    core = set(nextgen_loaded.catalog.core_names())
+    blast = _blast_radius(legacy, nextgen, core) if with_blast_radius else []
     return Comparison(legacy=summarize(legacy), nextgen=summarize(nextgen),
                       moved_to_systemd=moved,
                       constraints_removed=len(legacy_keys - nextgen_keys),
                       constraints_kept=sorted(legacy_keys & nextgen_keys), blast_radius=blast)
 
 
-def _blast_radius(legacy: LoadedDeployment, nextgen: LoadedDeployment) -> list[dict[str, Any]]:
-    """Collateral actions of the failures operators fear most, in both layouts."""
+def _blast_radius(legacy: DesiredState, nextgen: DesiredState,
+                  core: set[str]) -> list[dict[str, Any]]:
+    """Collateral actions of the failures operators fear most (each core service failing
+    on the first node or restarted, the first node failing), in both layouts."""
     from ngha.simulate.run import analyse
 
-    node = nextgen.deployment.nodes[0].name
-    core = [s.name for s in nextgen.services if s.spec.core]
-    primitive = {"haproxy": "haproxy", "rabbitmq": "rabbitmq", "galera": "galera",
-                 "redis": "redis"}
-    events = [f"monitor-fail:{primitive[c]}@{node}" for c in core if c in primitive]
-    events += [f"restart:{primitive[c]}" for c in core if c in primitive]
+    node = nextgen.cluster.nodes[0]
+    primitives = [r.primitive.id for r in nextgen.cluster.resources
+                  if isinstance(r, Clone) and r.primitive.service in core]
+    events = [f"monitor-fail:{p}@{node}" for p in primitives]
+    events += [f"restart:{p}" for p in primitives]
     events.append(f"node-fail:{node}")
     # analyse() keeps the order of the events it is given, so rows line up by position
     # (event names are canonicalised, e.g. restart:galera -> restart:galera-master).
-    counts = {name: [len(t.collateral) for t in analyse(loaded, events, False).transitions]
-              for name, loaded in (("legacy", legacy), ("nextgen", nextgen))}
+    counts = {name: [len(t.collateral) for t in analyse(desired, events, False).transitions]
+              for name, desired in (("legacy", legacy), ("nextgen", nextgen))}
     return [{"event": event, "legacy": counts["legacy"][i], "nextgen": counts["nextgen"][i]}
             for i, event in enumerate(events)]
 

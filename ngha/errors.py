@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,12 @@ class NghaError(Exception):
 
 class ToolMissing(NghaError):
     """An external program ngha relies on (crm_verify, dot, haproxy) is not installed."""
+
+    @classmethod
+    def check(cls, tool: str, package: str, purpose: str = "") -> None:
+        if shutil.which(tool) is None:
+            raise cls(f"{tool} is not installed" + (f", so {purpose}" if purpose else ""),
+                      fix=f"apt-get install {package} (or run `make deps`)")
 
 
 class ToolFailed(NghaError):

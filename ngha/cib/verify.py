@@ -2,13 +2,12 @@
 
 A rendered CIB has no status section, so to Pacemaker every node is "unseen"; with
 fencing enabled that alone raises "unclean but cannot be fenced" warnings. The check
-therefore runs twice: on the file as written (no errors allowed), and on a copy where
-crm_simulate has brought every node online (nothing at all allowed).
+therefore runs twice: on the file as written (no errors allowed), and on a copy with
+every node online (nothing at all allowed).
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -16,19 +15,14 @@ from pathlib import Path
 
 from lxml import etree
 
-from ngha.errors import ToolFailed, ToolMissing
+from ngha.cib.status import bring_nodes_online
+from ngha.errors import ToolMissing
 
 
 @dataclass(frozen=True)
 class VerifyResult:
     ok: bool
     output: str
-
-
-def _require(tool: str) -> None:
-    if shutil.which(tool) is None:
-        raise ToolMissing(f"{tool} is not installed",
-                          fix="apt-get install pacemaker-cli-utils (or run `make deps`)")
 
 
 def _run_verify(cib_file: Path) -> tuple[int, str]:
@@ -38,20 +32,14 @@ def _run_verify(cib_file: Path) -> tuple[int, str]:
 
 
 def nodes_online_copy(cib_file: Path, target: Path) -> None:
-    """Write `target`: the CIB with every configured node online (crm_simulate --node-up)."""
-    _require("crm_simulate")
-    nodes = [n.get("uname") for n in etree.parse(str(cib_file)).iter("node")]
-    argv = ["crm_simulate", "--xml-file", str(cib_file), "--save-output", str(target)]
-    for node in nodes:
-        argv += ["--node-up", node]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        raise ToolFailed(f"crm_simulate could not load the CIB: {proc.stderr.strip()[:300]}",
-                         file=cib_file)
+    """Write `target`: the CIB with every configured node an online member."""
+    tree = etree.parse(str(cib_file))
+    bring_nodes_online(tree.getroot())
+    tree.write(str(target))
 
 
 def crm_verify(cib_file: Path) -> VerifyResult:
-    _require("crm_verify")
+    ToolMissing.check("crm_verify", "pacemaker-cli-utils")
     rc, output = _run_verify(cib_file)
     if rc == 0 and not output:
         return VerifyResult(ok=True, output="")

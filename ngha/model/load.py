@@ -37,10 +37,6 @@ class LoadedDeployment:
     profile: str
     document: YamlDocument
 
-    @property
-    def path(self) -> Path:
-        return self.document.path
-
 
 def load_deployment(path: str | Path, environment: str | Path | None = None,
                     profile: str | None = None) -> LoadedDeployment:

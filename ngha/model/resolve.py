@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ngha.catalog import Catalog, CatalogService
-from ngha.model.deployment import Deployment
+from ngha.model.deployment import Deployment, ServiceSpec
 from ngha.model.environment import Environment
 
 Manager = Literal["pacemaker", "systemd"]
@@ -26,23 +26,30 @@ class ResolvedService:
         return self.mode == "active-passive"
 
 
+def deployed_services(deployment: Deployment,
+                      catalog: Catalog) -> list[tuple[str, ServiceSpec | None]]:
+    """(name, the file's entry or None): core services are always part of the
+    architecture, first unless listed; the rest as the file lists them."""
+    listed = {spec.name: spec for spec in deployment.services}
+    return [(n, None) for n in catalog.core_names() if n not in listed] + list(listed.items())
+
+
+def unit_of(name: str, override: ServiceSpec | None, catalog: Catalog, distro: str) -> str:
+    return (override.unit if override and override.unit else None) or \
+        catalog.services[name].units[distro]
+
+
 def resolve_services(deployment: Deployment, catalog: Catalog,
                      environment: Environment) -> tuple[ResolvedService, ...]:
-    """Core services are always part of the architecture; the rest as the file lists them.
-
-    A service declared active-passive is Pacemaker's whatever the environment says:
-    systemd alone cannot keep exactly one instance running across the cluster.
-    """
-    wanted = {spec.name: spec for spec in deployment.services}
-    names = [n for n in catalog.core_names() if n not in wanted] + list(wanted)
+    """A service declared active-passive is Pacemaker's whatever the environment says:
+    systemd alone cannot keep exactly one instance running across the cluster."""
     resolved = []
-    for name in names:
+    for name, override in deployed_services(deployment, catalog):
         if name in environment.not_deployed:
             continue
         entry = catalog.services[name]
-        override = wanted.get(name)
         mode = (override.mode if override and override.mode else None) or entry.mode
-        unit = (override.unit if override and override.unit else None) or entry.units[deployment.distro]
+        unit = unit_of(name, override, catalog, deployment.distro)
         config = (override.config_files if override and override.config_files is not None
                   else entry.config_files)
         owned = environment.owns(name) or mode == "active-passive"

@@ -8,15 +8,15 @@ from ngha.catalog import Catalog
 from ngha.errors import NghaError
 from ngha.model.deployment import SECRET_NAMES, Deployment
 from ngha.model.environment import Environment
-from ngha.yamlfile import YamlDocument
+from ngha.model.resolve import deployed_services, unit_of
+from ngha.yamlfile import YamlDocument, format_loc
 
 
 def validate_semantics(doc: YamlDocument, deployment: Deployment, catalog: Catalog,
                        environment: Environment) -> None:
     def fail(message: str, loc: tuple, fix: str) -> None:
-        field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc)
-        raise NghaError(message, file=doc.path, line=doc.line_of(loc),
-                        field=field.replace(".[", "["), fix=fix)
+        raise NghaError(message, file=doc.path, line=doc.line_of(loc), field=format_loc(loc),
+                        fix=fix)
 
     _nodes(deployment, fail)
     _vips(deployment, fail)
@@ -99,17 +99,14 @@ def _services(deployment: Deployment, catalog: Catalog, fail) -> None:
 def _units(deployment: Deployment, catalog: Catalog, fail) -> None:
     """One unit, one service: a unit shared by two services would become one Pacemaker
     resource with two owners, or be enabled and disabled at once."""
-    listed = {s.name: (i, s) for i, s in enumerate(deployment.services)}
+    index = {s.name: i for i, s in enumerate(deployment.services)}
     owner: dict[str, str] = {}
-    names = [n for n in catalog.core_names() if n not in listed] + list(listed)
-    for name in names:
-        index, spec = listed.get(name, (None, None))
-        unit = (spec.unit if spec and spec.unit else None) or \
-            catalog.services[name].units[deployment.distro]
+    for name, spec in deployed_services(deployment, catalog):
+        unit = unit_of(name, spec, catalog, deployment.distro)
         if unit in owner:
-            loc = ("services", index, "unit") if spec and spec.unit else ("services", index)
-            fail(f"unit {unit!r} is used by both {owner[unit]!r} and {name!r}",
-                 loc if index is not None else ("services",),
+            # a core service is never the second owner: it comes first unless listed
+            loc = ("services", index[name]) + (("unit",) if spec and spec.unit else ())
+            fail(f"unit {unit!r} is used by both {owner[unit]!r} and {name!r}", loc,
                  "give each service its own unit (ngha manages one service per unit)")
         owner[unit] = name
 

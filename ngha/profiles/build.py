@@ -41,26 +41,21 @@ def build_desired_state(loaded: LoadedDeployment) -> DesiredState:
         ServicePlacement(service=s.name, unit=s.unit, manager=s.manager, mode=s.mode,
                          resource=ids.get(s.name))
         for s in loaded.services)
-    nodes = tuple(_node_state(loaded, node.name, node.address) for node in deployment.nodes)
-    return DesiredState(profile=loaded.profile, cluster=cluster, nodes=nodes, services=placements)
+    return DesiredState(profile=loaded.profile, cluster=cluster, nodes=_node_states(loaded),
+                        services=placements)
 
 
-def _node_state(loaded: LoadedDeployment, name: str, address: str) -> NodeState:
-    enable: dict[str, UnitPlan] = {}
-    disable: dict[str, UnitPlan] = {}
-    for service in loaded.services:
-        plan = UnitPlan(unit=service.unit, service=service.name,
-                        restart_dropin=service.spec.type != "oneshot")
-        if service.manager == "systemd":
-            enable.setdefault(service.unit, plan)
-        else:
-            disable.setdefault(service.unit, plan)
-    # One unit shared by a systemd-owned and a Pacemaker-owned service cannot be both.
-    for unit in set(enable) & set(disable):
-        enable.pop(unit)
+def _node_states(loaded: LoadedDeployment) -> tuple[NodeState, ...]:
+    """Every controller gets the same units and settings (roles only place Pacemaker's
+    resources); validation guarantees one service per unit."""
+    plans = [(s.manager, UnitPlan(unit=s.unit, service=s.name,
+                                  restart_dropin=s.spec.type != "oneshot"))
+             for s in loaded.services]
+    enable = tuple(plan for manager, plan in plans if manager == "systemd")
+    disable = tuple(plan for manager, plan in plans if manager == "pacemaker")
     oslo = _oslo_settings(loaded) if loaded.profile == "nextgen" else {}
-    return NodeState(name=name, address=address, enable=tuple(enable.values()),
-                     disable=tuple(disable.values()), oslo=oslo)
+    return tuple(NodeState(name=node.name, enable=enable, disable=disable, oslo=oslo)
+                 for node in loaded.deployment.nodes)
 
 
 def _oslo_settings(loaded: LoadedDeployment) -> dict[str, dict[str, dict[str, str]]]:

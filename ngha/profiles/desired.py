@@ -45,10 +45,6 @@ class Clone:
 Resource = Primitive | Clone
 
 
-def resource_id(resource: Resource) -> str:
-    return resource.id
-
-
 @dataclass(frozen=True)
 class Order:
     id: str
@@ -105,7 +101,6 @@ class NodeState:
     """What must be true on one node, outside Pacemaker."""
 
     name: str
-    address: str
     enable: tuple[UnitPlan, ...]  # systemd-owned: enabled, started, restarted forever
     disable: tuple[UnitPlan, ...]  # Pacemaker-owned: never two managers
     oslo: dict[str, dict[str, dict[str, str]]]  # config file -> section -> option -> value

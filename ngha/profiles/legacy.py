@@ -7,16 +7,18 @@ deployment comes out of the catalog rather than out of code.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ngha.catalog.catalog import OrderAfter
 from ngha.model.load import LoadedDeployment
 from ngha.profiles.desired import Clone, Colocation, Constraint, Order, Primitive, Resource
-from ngha.profiles.resources import (catalog_order, core_resource, operations,
-                                     pacemaker_services, systemd_resource, top_level_ids,
-                                     vip_constraints, vip_resources)
+from ngha.model.resolve import ResolvedService
+from ngha.profiles.resources import (catalog_order, operations, owned_resources,
+                                     pacemaker_services, systemd_resource, top_level_ids)
 
 
 def legacy_resources(loaded: LoadedDeployment) -> tuple[list[Resource], list[Constraint]]:
-    deployment, catalog = loaded.deployment, loaded.catalog
+    catalog = loaded.catalog
     owned = catalog_order(catalog, pacemaker_services(loaded.services))
     deployed = {s.name for s in loaded.services}
 
@@ -32,21 +34,14 @@ def legacy_resources(loaded: LoadedDeployment) -> tuple[list[Resource], list[Con
                                meta={"interleave": "true"}))
         pseudo_after[name] = pseudo.after
 
-    haproxy = [s for s in owned if s.name == "haproxy"]
-    resources += [core_resource(s, deployment) for s in haproxy]
-    resources += vip_resources(deployment)
-    for service in (s for s in owned if s.name != "haproxy"):
-        if service.spec.pacemaker:
-            resources.append(core_resource(service, deployment))
-        else:
-            legacy = service.spec.legacy
-            resources.append(systemd_resource(service, agent=legacy.agent,
-                                              ops=operations(legacy.ops) if legacy.ops else None))
+    def legacy_systemd(service: ResolvedService) -> Primitive | Clone:
+        legacy = service.spec.legacy
+        return systemd_resource(service, agent=legacy.agent,
+                                ops=operations(legacy.ops) if legacy.ops else None)
 
+    services, constraints = owned_resources(loaded, legacy_systemd)
+    resources += services
     ids = top_level_ids(resources)
-    constraints: list[Constraint] = []
-    if "haproxy" in ids:
-        constraints += vip_constraints(deployment, ids["haproxy"])
     chains = [(name, after) for name, after in pseudo_after.items()]
     chains += [(s.name, s.spec.legacy.after) for s in owned]
     any_instance_enough: set[str] = set()
@@ -66,9 +61,7 @@ def _with_clone_min(resources: list[Resource], clone_ids: set[str]) -> list[Reso
     result: list[Resource] = []
     for resource in resources:
         if isinstance(resource, Clone) and resource.id in clone_ids:
-            resource = Clone(id=resource.id, primitive=resource.primitive,
-                             meta={**resource.meta, "clone-min": "1"},
-                             promotable=resource.promotable)
+            resource = replace(resource, meta={**resource.meta, "clone-min": "1"})
         result.append(resource)
     return result
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from string import Template
+from typing import TYPE_CHECKING, Callable
 
 from ngha.catalog import Catalog
 from ngha.catalog.catalog import Op
 from ngha.model.deployment import Deployment
 from ngha.model.resolve import ResolvedService
-from ngha.profiles.desired import Clone, Colocation, Location, Operation, Order, Primitive
+from ngha.profiles.desired import (Clone, Colocation, Constraint, Location, Operation, Order,
+                                   Primitive, Resource)
+
+if TYPE_CHECKING:
+    from ngha.model.load import LoadedDeployment
 
 # Timeouts the reference implementation gave every systemd: resource.
 SYSTEMD_OPS = (
@@ -98,6 +103,26 @@ def systemd_resource(service: ResolvedService, agent: str | None = None,
     if service.active_passive:
         return primitive
     return Clone(id=f"{service.unit}-clone", primitive=primitive, meta={"interleave": "true"})
+
+
+def owned_resources(loaded: LoadedDeployment,
+                    systemd_resource_for: Callable[[ResolvedService], Primitive | Clone]
+                    ) -> tuple[list[Resource], list[Constraint]]:
+    """Every Pacemaker-owned service in catalog order, HAProxy first with the VIPs after
+    it, plus the VIP/HAProxy constraints. Core services come from their catalog agents;
+    the others from `systemd_resource_for` (the profile decides agent and operations)."""
+    owned = catalog_order(loaded.catalog, pacemaker_services(loaded.services))
+    haproxy = [s for s in owned if s.name == "haproxy"]
+    resources: list[Resource] = [core_resource(s, loaded.deployment) for s in haproxy]
+    resources += vip_resources(loaded.deployment)
+    for service in owned:
+        if service.name != "haproxy":
+            resources.append(core_resource(service, loaded.deployment) if service.spec.pacemaker
+                             else systemd_resource_for(service))
+    haproxy_id = top_level_ids(resources).get("haproxy")
+    constraints: list[Constraint] = (vip_constraints(loaded.deployment, haproxy_id)
+                                     if haproxy_id else [])
+    return resources, constraints
 
 
 def fencing_resources(deployment: Deployment) -> tuple[list[Primitive], list[Location]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from html import escape
 
@@ -66,9 +65,7 @@ def render_dot(desired: DesiredState, core: set[str]) -> str:
 
 
 def dot_to_svg(dot_source: str) -> str:
-    if shutil.which("dot") is None:
-        raise ToolMissing("graphviz 'dot' is not installed, so graph.svg cannot be drawn",
-                          fix="apt-get install graphviz (or run `make deps`)")
+    ToolMissing.check("dot", "graphviz", "graph.svg cannot be drawn")
     proc = subprocess.run(["dot", "-Tsvg"], input=dot_source, capture_output=True, text=True,
                           timeout=120)
     if proc.returncode != 0:

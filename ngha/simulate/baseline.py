@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from ngha.cib.status import bring_nodes_online
 from ngha.errors import ToolFailed
 from ngha.simulate.crm import simulate
 
@@ -22,7 +23,6 @@ class Instance:
     primitive: str
     node: str
     monitor_key: str  # operation key of the recurring monitor, e.g. galera_monitor_10000
-    promoted: bool
 
 
 @dataclass
@@ -51,33 +51,27 @@ def build_baseline(cib_xml: Path, workdir: Path) -> Baseline:
     else:
         raise ToolFailed(f"the simulated cluster did not settle within {MAX_TRANSITIONS} "
                          "transitions", file=cib_xml)
-    final = workdir / "baseline.xml"
-    final.write_bytes(current.read_bytes())
-    return _describe(final)
+    return _describe(current)
 
 
 def _online_with_promotion_scores(cib: etree._ElementTree) -> etree._ElementTree:
     """Every node a member, with promotion scores as the agents would set them (equal where
     every node is promoted, like Galera; the first node preferred otherwise, like Redis)."""
     root = cib.getroot()
-    root.set("have-quorum", "1")
-    status = root.find("status")
-    nodes = list(root.iter("node"))
+    states = bring_nodes_online(root)
     # primitive -> does every node get promoted (promoted-max covers them all)?
     promotable = {c.find("primitive").get("id"):
-                  int(_meta(c).get("promoted-max", "1")) >= len(nodes)
+                  int(_meta(c).get("promoted-max", "1")) >= len(states)
                   for c in root.iter("clone") if _meta(c).get("promotable") == "true"}
-    for index, node in enumerate(nodes):
-        state = etree.SubElement(status, "node_state", {
-            "id": node.get("id"), "uname": node.get("uname"), "in_ccm": "true",
-            "crmd": "online", "join": "member", "expected": "member"})
+    for index, state in enumerate(states):
+        node_id = state.get("id")
         attrs = etree.SubElement(etree.SubElement(state, "transient_attributes",
-                                                  {"id": node.get("id")}),
-                                 "instance_attributes", {"id": f"status-{node.get('id')}"})
+                                                  {"id": node_id}),
+                                 "instance_attributes", {"id": f"status-{node_id}"})
         for primitive, all_promoted in promotable.items():
             score = "100" if all_promoted or index == 0 else "10"
             etree.SubElement(attrs, "nvpair", {
-                "id": f"status-{node.get('id')}-master-{primitive}",
+                "id": f"status-{node_id}-master-{primitive}",
                 "name": f"master-{primitive}", "value": score})
     return cib
 
@@ -101,8 +95,7 @@ def _describe(cib_file: Path) -> Baseline:
                         and op.get("rc-code") in ("0", "8"):
                     instances.append(Instance(primitive=resource.get("id"),
                                               node=state.get("uname"),
-                                              monitor_key=op.get("operation_key"),
-                                              promoted=op.get("rc-code") == "8"))
+                                              monitor_key=op.get("operation_key")))
     following: dict[str, set[str]] = {}
     for colocation in root.iter("rsc_colocation"):
         rsc = colocation.get("rsc")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,9 +11,7 @@ from ngha.errors import ToolFailed, ToolMissing
 
 
 def require_crm_simulate() -> None:
-    if shutil.which("crm_simulate") is None:
-        raise ToolMissing("crm_simulate is not installed",
-                          fix="apt-get install pacemaker-cli-utils (or run `make deps`)")
+    ToolMissing.check("crm_simulate", "pacemaker-cli-utils")
 
 
 def simulate(cib_file: Path, extra: list[str], save_output: Path | None = None,

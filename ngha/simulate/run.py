@@ -9,8 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ngha.cib.build import build_cib, to_text
-from ngha.model.load import LoadedDeployment
-from ngha.profiles import build_desired_state
+from ngha.profiles.desired import DesiredState
 from ngha.simulate.baseline import Baseline, build_baseline
 from ngha.simulate.crm import require_crm_simulate, simulate
 from ngha.simulate.events import Event, all_events, injection, parse_event
@@ -33,10 +32,9 @@ class BlastReport:
                 "events": [t.as_dict() for t in self.sorted()]}
 
 
-def analyse(loaded: LoadedDeployment, event_names: list[str], every_event: bool,
+def analyse(desired: DesiredState, event_names: list[str], every_event: bool,
             dot_dir: Path | None = None, workers: int | None = None) -> BlastReport:
     require_crm_simulate()
-    desired = build_desired_state(loaded)
     with tempfile.TemporaryDirectory(prefix="ngha-simulate-") as tmp:
         workdir = Path(tmp)
         cib_file = workdir / "cib.xml"
@@ -53,7 +51,7 @@ def analyse(loaded: LoadedDeployment, event_names: list[str], every_event: bool,
         # crm_simulate is single-threaded: one process per core.
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
             transitions = list(pool.map(one, _unique(events)))
-    return BlastReport(profile=loaded.profile, cluster=loaded.deployment.cluster,
+    return BlastReport(profile=desired.profile, cluster=desired.cluster.name,
                        baseline=baseline, transitions=transitions)
 
 

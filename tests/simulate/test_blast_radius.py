@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from ngha.cli import cli
 from ngha.model.load import load_deployment
+from ngha.profiles import build_desired_state
 from ngha.simulate.run import analyse
 from tests.conftest import REFERENCE, require_tool
 
@@ -25,7 +26,8 @@ GOLDEN_EVENTS = [
 
 def report(profile, events, every=False):
     require_tool("crm_simulate")
-    return analyse(load_deployment(REFERENCE, profile=profile), events, every)
+    return analyse(build_desired_state(load_deployment(REFERENCE, profile=profile)), events,
+                   every)
 
 
 def collateral(rep):

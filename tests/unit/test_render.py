@@ -45,23 +45,6 @@ def test_failure_on_first_render_leaves_nothing(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_secret_values_never_reach_outputs(tmp_path, monkeypatch):
-    secret_file = tmp_path / "db-password"
-    secret_file.write_text("S3cret-from-file")
-    monkeypatch.setenv("NGHA_REDIS_PASSWORD", "S3cret-from-env")
-    text = REFERENCE.read_text().replace("/etc/ngha/secrets/database_password", str(secret_file))
-    deployment = tmp_path / "d.yaml"
-    deployment.write_text(text)
-    out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["render", str(deployment), "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    for path in out.rglob("*"):
-        if path.is_file():
-            content = path.read_text()
-            assert "S3cret" not in content, path
-    assert "S3cret" not in result.output
-
-
 def test_modes_and_node_files(tmp_path):
     out = tmp_path / "out"
     render_all(load_deployment(REFERENCE), out, with_svg=False)
