@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 
 from ngha.lab import host
 from ngha.lab.errors import LabError, SubnetError
+from ngha.model.deployment import NETWORKS
 
 IPv4Network = ipaddress.IPv4Network
 IPv4Address = ipaddress.IPv4Address
@@ -22,7 +23,6 @@ FIRST_NODE_OFFSET = 11
 VIP_OFFSET = 100
 CLIENT_OFFSET = 200
 MAX_NODES = 16
-VIP_NAMES = ("control", "public", "internal_api", "storage", "storage_mgmt", "redis")
 
 _PRIVATE = tuple(
     ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
@@ -38,9 +38,6 @@ class AddressPlan:
     nodes: tuple[tuple[str, IPv4Address], ...]
     client: IPv4Address
     vips: tuple[tuple[str, IPv4Address], ...]
-
-    def node_address(self, name: str) -> IPv4Address:
-        return dict(self.nodes)[name]
 
 
 def parse_subnet(text: str) -> IPv4Network:
@@ -109,5 +106,5 @@ def plan_addresses(net: IPv4Network, node_names: Sequence[str]) -> AddressPlan:
         raise LabError(f"the lab supports 1 to {MAX_NODES} nodes, not {len(node_names)}")
     base = net.network_address
     nodes = tuple((n, base + FIRST_NODE_OFFSET + i) for i, n in enumerate(node_names))
-    vips = tuple((v, base + VIP_OFFSET + i) for i, v in enumerate(VIP_NAMES))
+    vips = tuple((v, base + VIP_OFFSET + i) for i, v in enumerate(NETWORKS))
     return AddressPlan(subnet=net, nodes=nodes, client=base + CLIENT_OFFSET, vips=vips)

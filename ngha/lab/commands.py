@@ -11,9 +11,10 @@ import click
 
 from ngha.lab import faults, lifecycle, packages
 from ngha.lab.access import enter_prefix, load_lab
-from ngha.lab.state import DEFAULT_TOKEN_MS
+from ngha.lab.addressing import MAX_NODES
 from ngha.lab.host import require_root
 from ngha.lab.layout import DEFAULT_LAB_NAME, validate_lab_name
+from ngha.lab.state import DEFAULT_TOKEN_MS
 from ngha.lab.status import format_status, lab_status
 from ngha.transport.lab import enter_argv
 
@@ -43,11 +44,11 @@ def prepare() -> None:
 
 
 @lab.command()
-@click.option("--nodes", type=click.IntRange(1, 16), default=3, show_default=True)
+@click.option("--nodes", type=click.IntRange(1, MAX_NODES), default=3, show_default=True)
 @_name_option
 @click.option("--subnet", help="Private IPv4 /24 (or larger) for the lab network "
               "[default: the first free 10.213.x.0/24].")
-@click.option("--token", "token_ms", type=click.IntRange(min=100), default=DEFAULT_TOKEN_MS,
+@click.option("--token", "token_ms", type=int, default=DEFAULT_TOKEN_MS,
               show_default=True, help="corosync totem token in ms.")
 @click.option("--timeout", type=float, default=lifecycle.QUORUM_TIMEOUT, show_default=True,
               help="Seconds to wait for quorum.")
@@ -67,7 +68,7 @@ def up(nodes: int, name: str, subnet: str | None, token_ms: int, timeout: float)
 def down(name: str) -> None:
     """Kill every node and remove namespaces, cgroups and the state directory."""
     require_root()
-    found = lifecycle.down(name, progress=_progress)
+    found = lifecycle.down(name)
     _progress(f"lab {name} removed" if found else f"lab {name}: nothing to remove")
 
 
@@ -156,21 +157,16 @@ def heal(name: str) -> None:
     _progress("network healed")
 
 
-@lab.command()
-@_name_option
-@click.argument("node")
-def freeze(name: str, node: str) -> None:
-    """Stop every process of NODE at once (SIGSTOP-like, via the cgroup freezer)."""
-    require_root()
-    faults.set_frozen(name, node, True)
-    _progress(f"{node} frozen")
+def _freezer_command(verb: str, frozen: bool, done: str, doc: str) -> None:
+    @lab.command(name=verb, help=doc)
+    @_name_option
+    @click.argument("node")
+    def command(name: str, node: str) -> None:
+        require_root()
+        faults.set_frozen(name, node, frozen)
+        _progress(f"{node} {done}")
 
 
-@lab.command()
-@_name_option
-@click.argument("node")
-def thaw(name: str, node: str) -> None:
-    """Resume a frozen NODE."""
-    require_root()
-    faults.set_frozen(name, node, False)
-    _progress(f"{node} thawed")
+_freezer_command("freeze", True, "frozen",
+                 "Stop every process of NODE at once (SIGSTOP-like, via the cgroup freezer).")
+_freezer_command("thaw", False, "thawed", "Resume a frozen NODE.")

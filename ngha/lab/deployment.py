@@ -1,15 +1,20 @@
-"""The deployment-file skeleton `lab up` writes, and the secret files it points to."""
+"""The deployment file `lab up` writes (checked against the project's schema), the secret
+files it points to, and the corosync settings the lab's nodes run (derived from it)."""
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
+from dataclasses import replace
 from pathlib import Path
 
-from ngha.lab.state import DEFAULT_TOKEN_MS
-from ngha.lab.state import LabState
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
 
-SECRET_NAMES = ("database_password", "rabbitmq_password", "redis_password")
+from ngha.lab.state import LabState
+from ngha.model.deployment import SECRET_NAMES, Deployment
+from ngha.render.corosync import CorosyncSettings, settings_from_deployment
 
 
 def write_secrets(secrets_dir: Path) -> dict[str, Path]:
@@ -27,30 +32,40 @@ def write_secrets(secrets_dir: Path) -> dict[str, Path]:
     return paths
 
 
+def lab_deployment_data(state: LabState, secret_files: dict[str, Path]) -> dict:
+    """The lab as a deployment: Debian units, knet without crypto (a private bridge inside
+    namespaces; an authkey would be one more secret to hand out), the lab's token."""
+    return {
+        "cluster": state.name,
+        "profile": "nextgen",
+        "distro": "debian",
+        "target": "lab",
+        "corosync": {"transport": "knet", "token": state.token_ms, "crypto": False},
+        "nodes": [{"name": n.name, "address": n.address} for n in state.nodes],
+        "vips": dict(state.vips),
+        "services": ["keystone", "memcached"],
+        "secrets": {name: {"file": str(path)} for name, path in sorted(secret_files.items())},
+    }
+
+
+def lab_corosync_settings(state: LabState) -> CorosyncSettings:
+    """What the nodes run: exactly what ngha renders for the lab's deployment, without the
+    flight recorder (~8 MB of shared memory per node)."""
+    deployment = Deployment.model_validate(lab_deployment_data(state, {}))
+    return replace(settings_from_deployment(deployment), blackbox=False)
+
+
 def render_deployment(state: LabState, secret_files: dict[str, Path]) -> str:
-    nodes = "".join(
-        f"  - {{name: {n.name}, address: {n.address}}}\n" for n in state.nodes
-    )
-    vips = "".join(f"  {name}: {address}\n" for name, address in state.vips.items())
-    secret_lines = "".join(
-        f"  {name}: {{file: {path}}}\n" for name, path in sorted(secret_files.items())
-    )
-    token = state.token_ms or DEFAULT_TOKEN_MS
-    return (
-        f"# Written by `ngha lab up` for lab {state.name} ({state.subnet}).\n"
-        f"cluster: {state.name}\n"
-        "profile: nextgen\n"
-        "distro: debian\n"
-        "target: lab\n"
-        f"corosync: {{transport: knet, token: {token}, crypto: false}}\n"
-        "nodes:\n"
-        f"{nodes}"
-        "vips:\n"
-        f"{vips}"
-        "services: [keystone, memcached]\n"
-        "secrets:\n"
-        f"{secret_lines}"
-    )
+    data = lab_deployment_data(state, secret_files)
+    Deployment.model_validate(data)  # a lab whose own file is invalid is a bug: fail here
+    yaml = YAML()
+    yaml.default_flow_style = None  # short mappings on one line, as in examples/
+    yaml.width = 4096  # never fold a secret path
+    vips = CommentedMap(data["vips"])
+    vips.fa.set_block_style()  # one VIP a line
+    out = io.StringIO()
+    yaml.dump({**data, "vips": vips}, out)
+    return f"# Written by `ngha lab up` for lab {state.name} ({state.subnet}).\n" + out.getvalue()
 
 
 def write_deployment(state: LabState, path: Path, secrets_dir: Path) -> Path:

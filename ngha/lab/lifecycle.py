@@ -10,19 +10,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from pydantic import ValidationError
+
 from ngha.lab import addressing, cluster, network, node, sshkeys
 from ngha.lab.access import lab_paths, load_lab, transport_for_state
 from ngha.lab.cgroups import CgroupLayout
-from ngha.lab.state import DEFAULT_TOKEN_MS
 from ngha.lab.deployment import write_deployment
 from ngha.lab.errors import LabError
 from ngha.lab.layout import CLIENT_NAME, LabPaths, NetnsNames, node_name
 from ngha.lab.lock import lab_lock
 from ngha.lab.prerequisites import check_prerequisites
 from ngha.lab.provision import provision_node
-from ngha.lab.state import (CRASHED, RUNNING, ClientRecord, LabState, NodeRecord,
-                            save_state, try_load_state)
+from ngha.lab.state import (CRASHED, DEFAULT_TOKEN_MS, RUNNING, ClientRecord, LabState,
+                            NodeRecord, save_state, try_load_state)
 from ngha.lab.teardown import lab_exists, teardown
+from ngha.model.deployment import Corosync
 
 Progress = Callable[[str], None]
 QUORUM_TIMEOUT = 240.0
@@ -66,6 +68,14 @@ def new_state(name: str, plan: addressing.AddressPlan, token_ms: int) -> LabStat
     )
 
 
+def _check_token(token_ms: int) -> None:
+    """The same bound as a deployment file's corosync.token, so the file `up` writes loads."""
+    try:
+        Corosync(token=token_ms)
+    except ValidationError as exc:
+        raise LabError(f"--token {token_ms}: {exc.errors()[0]['msg']}") from None
+
+
 def up(name: str, nodes: int = 3, subnet: str | None = None,
        token_ms: int = DEFAULT_TOKEN_MS, progress: Progress = _quiet,
        timeout: float = QUORUM_TIMEOUT) -> UpResult:
@@ -74,8 +84,7 @@ def up(name: str, nodes: int = 3, subnet: str | None = None,
     routes = addressing.host_routes()
     net = (addressing.validate_subnet(addressing.parse_subnet(subnet), routes)
            if subnet else addressing.default_subnet(routes))
-    if token_ms <= 0:
-        raise LabError(f"--token must be a positive number of milliseconds, not {token_ms}")
+    _check_token(token_ms)
     plan = addressing.plan_addresses(net, [node_name(i) for i in range(nodes)])
     with lab_lock(paths.dir):
         existing = try_load_state(paths.state_file, name)
@@ -144,10 +153,11 @@ def _build(paths: LabPaths, layout: CgroupLayout, state: LabState, progress: Pro
                            timeout=timeout, what="all nodes online with quorum")
     except LabError as exc:
         raise LabError(f"{exc.message}; {cluster.failed_units(transport, state.node_names)}")
+    seconds_to_quorum = time.monotonic() - started
     cluster.disable_stonith(transport, state.node_names[0])
     state.complete = True
     save_state(state, paths.state_file)
-    return UpResult(state, deployment, time.monotonic() - started)
+    return UpResult(state, deployment, seconds_to_quorum)
 
 
 def _start_node(paths: LabPaths, layout: CgroupLayout, state: LabState,
@@ -159,7 +169,7 @@ def _start_node(paths: LabPaths, layout: CgroupLayout, state: LabState,
     record.frozen = False
 
 
-def down(name: str, progress: Progress = _quiet) -> bool:
+def down(name: str) -> bool:
     """Returns False when there was nothing to remove."""
     paths = lab_paths(name)
     layout = CgroupLayout.detect()

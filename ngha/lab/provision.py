@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from ngha.render.corosync import CorosyncSettings, render_corosync_conf
+from ngha.lab.deployment import lab_corosync_settings
+from ngha.render.corosync import render_corosync_conf
 from ngha.lab.rootfs import UpperDir, render_hosts, seed_units
 from ngha.lab.sshkeys import SSHD_DROP_IN, KeyPair
 from ngha.lab.state import LabState, NodeRecord
@@ -24,11 +25,7 @@ def provision_node(upper_path: Path, state_root: Path, state: LabState, record: 
     upper.write("/etc/machine-id", secrets.token_hex(16) + "\n", mode=0o444)
     # The host's fstab names host disks; a node has none.
     upper.write("/etc/fstab", "# ngha lab node: no local filesystems\n")
-    # Crypto off: the lab network is a private bridge inside namespaces, and an authkey
-    # would be one more secret to distribute. No flight recorder: it costs ~8 MB per node.
-    upper.write("/etc/corosync/corosync.conf", render_corosync_conf(CorosyncSettings(
-        cluster=state.name, nodes=entries[:-1], token_ms=state.token_ms, crypto=False,
-        blackbox=False)))
+    upper.write("/etc/corosync/corosync.conf", render_corosync_conf(lab_corosync_settings(state)))
     upper.write("/etc/ssh/ssh_host_ed25519_key", host_key.private, mode=0o600)
     upper.write("/etc/ssh/ssh_host_ed25519_key.pub", host_key.public)
     upper.write("/etc/ssh/sshd_config.d/ngha-lab.conf", SSHD_DROP_IN)

@@ -122,18 +122,15 @@ class Transport(ABC):
         argv = ["sh", "-c", PUT_FILE_SCRIPT, "ngha-put-file", path, f"{mode:o}",
                 f"{owner}:{group}"]
         data = content.encode() if isinstance(content, str) else content
-        raw = self._exec(node, argv, data, timeout)
-        if raw.rc != 0 or raw.timed_out:
-            raise TransportError(
-                f"{node}: cannot write {path}: {raw.stderr.decode(errors='replace').strip()}"
-                + (" (timed out)" if raw.timed_out else "")
-            )
+        _fail_unless_ok(self._exec(node, argv, data, timeout), f"{node}: cannot write {path}")
 
     def read_file(self, node: str, path: str, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
         raw = self._exec(node, ["cat", "--", path], None, timeout)
-        if raw.rc != 0 or raw.timed_out:
-            raise TransportError(
-                f"{node}: cannot read {path}: {raw.stderr.decode(errors='replace').strip()}"
-                + (" (timed out)" if raw.timed_out else "")
-            )
+        _fail_unless_ok(raw, f"{node}: cannot read {path}")
         return raw.stdout
+
+
+def _fail_unless_ok(raw, what: str) -> None:
+    if raw.rc != 0 or raw.timed_out:
+        raise TransportError(f"{what}: {raw.stderr.decode(errors='replace').strip()}"
+                             + (" (timed out)" if raw.timed_out else ""))

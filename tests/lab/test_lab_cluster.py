@@ -48,10 +48,6 @@ def failover_budget(transport) -> float:
     return (cmap("runtime.config.totem.token") + cmap("runtime.config.totem.consensus")) / 1000 + 5
 
 
-def views(transport, nodes):
-    return cluster.read_memberships(transport, nodes)
-
-
 def test_up_writes_deployment_skeleton(lab):
     from ruamel.yaml import YAML
     doc = YAML(typ="safe").load(open(lab))

@@ -1,15 +1,20 @@
 """The lab description and the deployment skeleton (no root needed)."""
 
 import json
+from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
 from ngha.lab.addressing import plan_addresses, parse_subnet
-from ngha.lab.deployment import write_deployment
+from ngha.lab.deployment import lab_corosync_settings, write_deployment
 from ngha.lab.errors import LabError, LabNotFoundError, UnknownNodeError
 from ngha.lab.lifecycle import new_state
 from ngha.lab.state import load_state, save_state
+from ngha.model.load import load_deployment
+from ngha.render.corosync import render_corosync, render_corosync_conf
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lab-3ctl.yaml"
 
 
 @pytest.fixture
@@ -42,6 +47,8 @@ def test_errors_name_the_fix(tmp_path, state):
 
 def test_deployment_skeleton(tmp_path, state):
     path = write_deployment(state, tmp_path / "deployment.yaml", tmp_path / "secrets")
+    loaded = load_deployment(path)  # the project's own loader accepts it
+    assert [n.name for n in loaded.deployment.nodes] == ["ctl-0", "ctl-1", "ctl-2"]
     doc = YAML(typ="safe").load(path.read_text())
     assert doc["cluster"] == "ngha-lab" and doc["profile"] == "nextgen"
     assert doc["distro"] == "debian" and doc["target"] == "lab"
@@ -57,3 +64,24 @@ def test_deployment_skeleton(tmp_path, state):
     first = (tmp_path / "secrets" / "redis_password").read_text()
     write_deployment(state, path, tmp_path / "secrets")
     assert (tmp_path / "secrets" / "redis_password").read_text() == first
+
+
+def test_default_lab_matches_the_shipped_example(tmp_path):
+    """examples/lab-3ctl.yaml (and its golden render) is what `lab up` writes by default."""
+    plan = plan_addresses(parse_subnet("10.213.0.0/24"), ["ctl-0", "ctl-1", "ctl-2"])
+    state = new_state("ngha-lab", plan, 3000)
+    written = load_deployment(write_deployment(state, tmp_path / "d.yaml", tmp_path / "s"))
+    example = load_deployment(EXAMPLE)
+    ignore = {"secrets"}  # the example points at the default state directory
+    assert written.deployment.model_dump(exclude=ignore) == \
+        example.deployment.model_dump(exclude=ignore)
+    assert sorted(written.deployment.secrets) == sorted(example.deployment.secrets)
+
+
+def test_nodes_run_the_corosync_conf_ngha_renders(tmp_path, state):
+    """What provisioning writes into every node is `ngha render`'s corosync.conf for the
+    lab's deployment file, but for the lab's flight-recorder switch."""
+    rendered = render_corosync(load_deployment(
+        write_deployment(state, tmp_path / "d.yaml", tmp_path / "s")).deployment)
+    provisioned = render_corosync_conf(lab_corosync_settings(state))
+    assert provisioned.replace("    blackbox: off\n", "") == rendered
