@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ngha.lab import cluster, lifecycle
-from ngha.lab.access import lab_transport, load_lab
+from ngha.lab.session import Lab
 from ngha.lab.cgroups import CgroupLayout
 
 NAME = "ngha-bench"
@@ -65,9 +65,9 @@ def main() -> None:
 
         time.sleep(args.settle)
         layout = CgroupLayout.detect()
-        state = load_lab(NAME)
-        transport = lab_transport(NAME)
-        dc = cluster.read_memberships(transport, nodes[:1])[nodes[0]]
+        state = Lab.read(NAME).state
+        transport = Lab.read(NAME).transport(follow=True)
+        dc = cluster.read_views(transport, nodes[:1])[nodes[0]]
         print(f"idle node memory after {args.settle:.0f} s, MiB (150 MB = 143 MiB) [< 150 MB]")
         print(f"  {'node':9} {'cgroup':>7} {'working set':>12} {'anon+shm':>9} {'PSS sum':>8}")
         for record in state.nodes:
@@ -89,7 +89,7 @@ def main() -> None:
         print(f"crash {victim} -> survivors see it offline: {time.monotonic() - started:6.1f} s")
         started = time.monotonic()
         lifecycle.boot(NAME, victim, wait=False)
-        cluster.wait_until(lab_transport(NAME), nodes, lambda m: victim in m.online,
+        cluster.wait_until(Lab.read(NAME).transport(follow=True), nodes, lambda m: victim in m.online,
                            timeout=120, what="rejoin", interval=0.25)
         print(f"boot {victim} -> back online everywhere:    {time.monotonic() - started:6.1f} s")
     finally:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ngha.model.load import load_deployment
+from ngha.model.load import read_deployment, with_profile
 from ngha.profiles import build_desired_state
 from ngha.profiles.desired import Clone, Colocation, DesiredState, Order
 from ngha.render.summary import summarize
@@ -32,8 +32,9 @@ class Comparison:
 def compare_profiles(path: str | Path, legacy_env: str | Path | None = None,
                      nextgen_env: str | Path | None = None,
                      with_blast_radius: bool = False) -> Comparison:
-    legacy_loaded = load_deployment(path, legacy_env, profile="legacy")
-    nextgen_loaded = load_deployment(path, nextgen_env, profile="nextgen")
+    document, deployment = read_deployment(path)
+    legacy_loaded = with_profile(document, deployment, legacy_env, profile="legacy")
+    nextgen_loaded = with_profile(document, deployment, nextgen_env, profile="nextgen")
     legacy = build_desired_state(legacy_loaded)
     nextgen = build_desired_state(nextgen_loaded)
     legacy_managers = {s.service: s.manager for s in legacy.services}

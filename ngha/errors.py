@@ -1,4 +1,15 @@
-"""The one error type a user ever sees: where, what is wrong, and how to fix it."""
+"""The one error root of ngha: every failure a user can see is an NghaError.
+
+Each kind carries its exit status; the CLI alone turns any of them into one message
+(where, what is wrong, how to fix it) and that status. Anything else that escapes is a bug.
+
+    NghaError          bad input or a refused operation             exit 2
+      ToolMissing      an external program is not installed        exit 2
+      OperationFailed  something ngha did could not be completed    exit 1
+        ToolFailed     an external program failed on ngha's input   exit 1
+        (transport, lab and live-cluster failures live next to their code and derive
+         from OperationFailed or NghaError)
+"""
 
 from __future__ import annotations
 
@@ -6,20 +17,21 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+BAD_INPUT = 2
+FAILED = 1
+
 
 @dataclass
 class NghaError(Exception):
-    """A user-facing error. The CLI prints it on one line (plus a fix hint) and exits 2.
-
-    Anything else that escapes is a bug in ngha, not a user mistake.
-    """
+    """A user-facing error: bad input or a refused operation unless a subclass says
+    otherwise. Printed on one line (plus a fix hint)."""
 
     message: str
     file: str | Path | None = None
     line: int | None = None  # 1-based, as editors show it
     field: str | None = None  # dotted path inside the file, e.g. nodes[1].address
     fix: str | None = None
-    exit_code: int = 2
+    exit_code: int = BAD_INPUT
 
     def __str__(self) -> str:
         where = ""
@@ -35,6 +47,15 @@ class NghaError(Exception):
         return text
 
 
+class OperationFailed(NghaError):
+    """Input was fine, but an operation could not be completed (a node did not answer,
+    a command failed, a wait timed out)."""
+
+    def __init__(self, message: str, **kwargs):
+        kwargs.setdefault("exit_code", FAILED)
+        super().__init__(message, **kwargs)
+
+
 class ToolMissing(NghaError):
     """An external program ngha relies on (crm_verify, dot, haproxy) is not installed."""
 
@@ -45,11 +66,10 @@ class ToolMissing(NghaError):
                       fix=f"apt-get install {package} (or run `make deps`)")
 
 
-class ToolFailed(NghaError):
+class ToolFailed(OperationFailed):
     """An external program failed on input ngha produced: a bug in ngha, said plainly."""
 
     def __init__(self, message: str, **kwargs):
-        kwargs.setdefault("exit_code", 1)
         kwargs.setdefault("fix", "this is a bug in ngha or its catalog; please report it "
                                  "with the deployment file")
         super().__init__(message, **kwargs)

@@ -8,7 +8,6 @@ every node online (nothing at all allowed).
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from lxml import etree
 
 from ngha.cib.status import bring_nodes_online
 from ngha.errors import ToolMissing
+from ngha.transport.process import run_process
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,9 @@ class VerifyResult:
 
 
 def _run_verify(cib_file: Path) -> tuple[int, str]:
-    proc = subprocess.run(["crm_verify", "-V", "--xml-file", str(cib_file)],
-                          capture_output=True, text=True, timeout=120)
-    return proc.returncode, (proc.stdout + proc.stderr).strip()
+    result = run_process(["crm_verify", "-V", "--xml-file", str(cib_file)], timeout=120)
+    out, err = result.text()
+    return result.rc, (out + err).strip()
 
 
 def nodes_online_copy(cib_file: Path, target: Path) -> None:

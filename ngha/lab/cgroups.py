@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from ngha.lab.errors import LabError
-
-MOUNTINFO = Path("/proc/self/mountinfo")
+from ngha.lab.mounts import read_mounts
+from ngha.transport.process import kill_until_gone, wait_for
 
 
 @dataclass(frozen=True)
@@ -37,21 +36,15 @@ class CgroupLayout:
 
     @classmethod
     def detect(cls, mountinfo: str | None = None) -> "CgroupLayout":
-        text = MOUNTINFO.read_text() if mountinfo is None else mountinfo
         unified = memory = freezer = None
-        for line in text.splitlines():
-            pre, _, post = line.partition(" - ")
-            fields, tail = pre.split(), post.split()
-            if len(fields) < 5 or len(tail) < 3:
-                continue
-            mountpoint, fstype, opts = Path(fields[4]), tail[0], tail[2].split(",")
-            if fstype == "cgroup2" and unified is None:
-                unified = mountpoint
-            elif fstype == "cgroup":
-                if "memory" in opts:
-                    memory = mountpoint
-                if "freezer" in opts:
-                    freezer = mountpoint
+        for mount in read_mounts(mountinfo):
+            if mount.fstype == "cgroup2" and unified is None:
+                unified = Path(mount.mountpoint)
+            elif mount.fstype == "cgroup":
+                if "memory" in mount.options:
+                    memory = Path(mount.mountpoint)
+                if "freezer" in mount.options:
+                    freezer = Path(mount.mountpoint)
         if unified is None:
             raise LabError("the lab needs a cgroup2 (unified) mount; none found in mountinfo")
         pure = memory is None and freezer is None
@@ -94,14 +87,7 @@ class CgroupLayout:
     def kill(self, lab: str, node: str | None = None, timeout: float = 10.0) -> set[int]:
         """SIGKILL until the cgroups are empty; returns what survived the timeout."""
         self.thaw(lab, node)
-        deadline = time.monotonic() + timeout
-        while True:
-            pids = self.pids(lab, node)
-            if not pids or time.monotonic() > deadline:
-                return pids
-            for pid in pids:
-                _kill(pid)
-            time.sleep(0.05)
+        return kill_until_gone(lambda: self.pids(lab, node), timeout)
 
     def remove(self, lab: str, node: str | None = None) -> list[Path]:
         """rmdir bottom-up; returns directories that could not be removed."""
@@ -196,13 +182,6 @@ def _read_stat(path: Path) -> dict[str, int]:
     return out
 
 
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def _try_write(path: Path, value: str) -> None:
     try:
         path.write_text(value)
@@ -233,8 +212,5 @@ def _rmdir_retry(path: Path, timeout: float = 5.0) -> bool:
 
 
 def _wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise LabError(f"could not {what} within {timeout:.0f} s")
-        time.sleep(0.05)
+    if not wait_for(predicate, timeout):
+        raise LabError(f"could not {what} within {timeout:.0f} s")

@@ -1,29 +1,33 @@
-"""Errors a lab user can act on: each one prints as a single line, without a traceback."""
+"""Errors a lab user can act on; each prints as one line (see ngha.errors)."""
 
 from __future__ import annotations
 
-import click
+from ngha.errors import BAD_INPUT, OperationFailed
 
 
-class LabError(click.ClickException):
-    """A lab operation cannot proceed; the message says what is wrong and how to fix it."""
-
-    exit_code = 1
-
-
-class NotRootError(LabError):
-    """The lab creates namespaces, mounts and cgroups, which only root may do."""
-
-    exit_code = 2
+class LabError(OperationFailed):
+    """A lab operation could not be completed; the message says what and how to fix it."""
 
 
 class LabNotFoundError(LabError):
     """No lab of that name is up."""
 
 
-class UnknownNodeError(LabError):
+class LabRefused(LabError):
+    """The request itself is wrong (exit 2): nothing was done."""
+
+    def __init__(self, message: str, **kwargs):
+        kwargs.setdefault("exit_code", BAD_INPUT)
+        super().__init__(message, **kwargs)
+
+
+class NotRootError(LabRefused):
+    """The lab creates namespaces, mounts and cgroups, which only root may do."""
+
+
+class UnknownNodeError(LabRefused):
     """A node name that the lab does not have."""
 
 
-class SubnetError(LabError):
+class SubnetError(LabRefused):
     """A lab subnet that is malformed, public, too small or collides with a host route."""

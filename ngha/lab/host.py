@@ -1,12 +1,15 @@
-"""Running host tools (ip, ssh-keygen, ...) with argv lists, and the root check."""
+"""Running host tools (ip, ssh-keygen, umount ...) and the root check."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-from typing import Sequence
 
-from ngha.lab.errors import LabError, NotRootError
+from ngha.lab.errors import NotRootError
+from ngha.transport.base import Result
+from ngha.transport.local import LocalTransport
+
+HOST = "this machine"  # how failures of host commands name where they ran
+_LOCAL = LocalTransport()
 
 
 def require_root() -> None:
@@ -17,37 +20,10 @@ def require_root() -> None:
         )
 
 
-def run(
-    argv: Sequence[str],
-    *,
-    check: bool = True,
-    input: str | None = None,
-    timeout: float = 60,
-) -> subprocess.CompletedProcess[str]:
-    """Run a host command; a failure becomes a LabError naming the command and its stderr."""
-    try:
-        proc = subprocess.run(
-            list(argv), input=input, capture_output=True, text=True, timeout=timeout
-        )
-    except FileNotFoundError:
-        raise LabError(
-            f"{argv[0]} is not installed; run `ngha lab prepare` first"
-        ) from None
-    except subprocess.TimeoutExpired:
-        raise LabError(f"`{' '.join(argv)}` did not finish within {timeout:.0f} s") from None
-    if check and proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
-        raise LabError(
-            f"`{' '.join(argv)}` failed (exit {proc.returncode}): "
-            f"{detail[-1] if detail else 'no output'}"
-        )
-    return proc
-
-
-def is_mountpoint(path: str) -> bool:
-    """From the mount table: os.path.ismount misses bind mounts within one filesystem."""
-    with open("/proc/self/mounts") as f:
-        return any(line.split()[1] == path for line in f)
+def run(argv: list[str], *, check: bool = True, input: str | None = None,
+        timeout: float = 60) -> Result:
+    """Run a host command; with check, a failure is one error naming it and its stderr."""
+    return _LOCAL.run(HOST, argv, stdin=input, timeout=timeout, check=check)
 
 
 def ip(*args: str, netns: str | None = None, check: bool = True) -> str:

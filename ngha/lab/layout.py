@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ngha.lab.errors import LabError
+from ngha.lab.errors import LabRefused
 
 DEFAULT_LAB_NAME = "ngha-lab"
 DEFAULT_STATE_ROOT = Path("/var/lib/ngha/lab")
@@ -29,7 +29,7 @@ def state_root() -> Path:
 
 def validate_lab_name(name: str) -> str:
     if not _LAB_NAME.match(name) or name.endswith("-"):
-        raise LabError(
+        raise LabRefused(
             f"invalid lab name {name!r}: use 1-31 characters a-z, 0-9 and '-', "
             "starting with a letter (e.g. ngha-lab)"
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,17 +11,26 @@ from typing import Callable, Iterator
 
 from pydantic import ValidationError
 
+from ngha.errors import NghaError
 from ngha.lab import addressing, cluster, network, node, sshkeys
-from ngha.lab.access import lab_paths, load_lab, transport_for_state
 from ngha.lab.cgroups import CgroupLayout
 from ngha.lab.deployment import write_deployment
-from ngha.lab.errors import LabError
+from ngha.lab.errors import LabError, LabRefused
 from ngha.lab.layout import CLIENT_NAME, LabPaths, NetnsNames, node_name
 from ngha.lab.lock import lab_lock
 from ngha.lab.prerequisites import check_prerequisites
 from ngha.lab.provision import provision_node
-from ngha.lab.state import (CRASHED, DEFAULT_TOKEN_MS, RUNNING, ClientRecord, LabState,
-                            NodeRecord, save_state, try_load_state)
+from ngha.lab.session import Lab, lab_paths
+from ngha.lab.state import (
+    CRASHED,
+    DEFAULT_TOKEN_MS,
+    RUNNING,
+    ClientRecord,
+    LabState,
+    NodeRecord,
+    save_state,
+    try_load_state,
+)
 from ngha.lab.teardown import lab_exists, teardown
 from ngha.model.deployment import Corosync
 
@@ -60,11 +68,9 @@ def new_state(name: str, plan: addressing.AddressPlan, token_ms: int) -> LabStat
         name=name,
         subnet=str(plan.subnet),
         token_ms=token_ms,
-        fabric_netns=names.fabric,
         client=ClientRecord(CLIENT_NAME, str(plan.client), names.client),
         nodes=[NodeRecord(n, str(a), names.node(n)) for n, a in plan.nodes],
         vips={v: str(a) for v, a in plan.vips},
-        created_at=time.time(),
     )
 
 
@@ -73,7 +79,7 @@ def _check_token(token_ms: int) -> None:
     try:
         Corosync(token=token_ms)
     except ValidationError as exc:
-        raise LabError(f"--token {token_ms}: {exc.errors()[0]['msg']}") from None
+        raise LabRefused(f"--token {token_ms}: {exc.errors()[0]['msg']}") from None
 
 
 def up(name: str, nodes: int = 3, subnet: str | None = None,
@@ -89,8 +95,8 @@ def up(name: str, nodes: int = 3, subnet: str | None = None,
     with lab_lock(paths.dir):
         existing = try_load_state(paths.state_file, name)
         if existing is not None and existing.complete:
-            raise LabError(f"lab {name} is already up ({paths.dir}); "
-                           f"remove it first with `ngha lab down --name {name}`")
+            raise LabRefused(f"lab {name} is already up ({paths.dir})",
+                             fix=f"remove it first with `ngha lab down --name {name}`")
         if lab_exists(paths, layout):
             progress(f"removing the remains of an interrupted `lab up` of {name}")
             teardown(paths, layout, remove_dir=False)
@@ -103,18 +109,16 @@ def up(name: str, nodes: int = 3, subnet: str | None = None,
             progress(f"lab up failed ({exc or type(exc).__name__}); removing what it made")
             try:
                 teardown(paths, layout, remove_dir=True)
-            except LabError as cleanup:
-                raise LabError(f"lab up of {name} failed ({exc}) and so did the cleanup: "
-                               f"{cleanup.message}; retry `ngha lab down --name {name}`") from None
+            except NghaError as cleanup:
+                raise LabError(f"lab up of {name} failed ({_one_line(exc)}) and so did the "
+                               f"cleanup: {cleanup.message}",
+                               fix=f"retry `ngha lab down --name {name}`") from None
             if isinstance(exc, KeyboardInterrupt):
                 raise LabError(
                     f"lab up of {name} interrupted; everything it made was removed") from None
-            if isinstance(exc, LabError):
-                raise LabError(f"lab up of {name} failed: {exc.message} "
-                               "(everything it made was removed)") from None
-            if isinstance(exc, (OSError, subprocess.SubprocessError)):
-                raise LabError(f"lab up of {name} failed: {exc} "
-                               "(everything it made was removed)") from None
+            if isinstance(exc, (NghaError, OSError)):
+                raise LabError(f"lab up of {name} failed: {_one_line(exc)} "
+                               "(everything it made was removed)", fix=_fix(exc)) from None
             raise
 
 
@@ -146,7 +150,7 @@ def _build(paths: LabPaths, layout: CgroupLayout, state: LabState, progress: Pro
     save_state(state, paths.state_file)
 
     progress("waiting for every node to be online with quorum")
-    transport = transport_for_state(state)
+    transport = Lab(paths, state).transport()
     try:
         cluster.wait_until(transport, state.node_names,
                            cluster.all_online_with_quorum(state.node_names),
@@ -165,7 +169,7 @@ def _start_node(paths: LabPaths, layout: CgroupLayout, state: LabState,
     node.launch(paths, layout, state.name, record)
     record.pid1, record.pid1_start = node.find_pid1(
         layout, state.name, record.name, paths.console_log(record.name))
-    record.status = RUNNING
+    record.power = RUNNING
     record.frozen = False
 
 
@@ -182,19 +186,17 @@ def down(name: str) -> bool:
 def crash(name: str, target: str) -> NodeRecord:
     """Power loss: the node's PID namespace is killed and its NIC (namespace) removed;
     its disk (overlay upper directory) is kept for `boot`."""
-    paths = lab_paths(name)
-    layout = CgroupLayout.detect()
-    with lab_lock(paths.dir):
-        state = load_lab(name)
-        record = state.node(target)
+    with Lab.locked(name) as lab:
+        record = lab.node(target)
         if not node.is_alive(record):
-            raise LabError(f"node {record.name} is already down; "
-                           f"start it with `ngha lab boot --name {name} {record.name}`")
+            raise LabRefused(f"node {record.name} is already down",
+                             fix=f"start it with `ngha lab boot --name {name} {record.name}`")
+        layout = lab.cgroups
         node.kill(layout, name, record)
         network.unplug(record.netns)
         layout.remove(name, record.name)
-        record.status, record.pid1, record.pid1_start, record.frozen = CRASHED, None, None, False
-        save_state(state, paths.state_file)
+        record.power, record.pid1, record.pid1_start, record.frozen = CRASHED, None, None, False
+        lab.save()
         return record
 
 
@@ -202,25 +204,31 @@ def boot(name: str, target: str, wait: bool = True,
          timeout: float = QUORUM_TIMEOUT) -> float:
     """Cold start of a crashed node from its kept disk; with wait, returns the seconds
     until the nodes on its side of the network (itself included) see it online."""
-    paths = lab_paths(name)
-    layout = CgroupLayout.detect()
-    with lab_lock(paths.dir):
-        state = load_lab(name)
-        record = state.node(target)
+    with Lab.locked(name) as lab:
+        record = lab.node(target)
         if node.is_alive(record):
-            raise LabError(f"node {record.name} is already running")
+            raise LabRefused(f"node {record.name} is already running")
         started = time.monotonic()
+        layout = lab.cgroups
         layout.remove(name, record.name)  # stale sub-cgroups of the previous boot
         network.unplug(record.netns)
-        network.plug(name, record.name, record.netns, record.address, state.prefixlen,
+        network.plug(name, record.name, record.netns, record.address, lab.state.prefixlen,
                      side=record.side)
-        _start_node(paths, layout, state, record)
-        save_state(state, paths.state_file)
+        _start_node(lab.paths, layout, lab.state, record)
+        lab.save()
     if not wait:
         return time.monotonic() - started
-    peers = [n.name for n in state.nodes
+    peers = [n.name for n in lab.state.nodes
              if n.side == record.side and node.is_alive(n) and not n.frozen]
-    cluster.wait_until(transport_for_state(state), peers,
-                       lambda m: record.name in m.online, timeout=timeout,
+    cluster.wait_until(lab.transport(), peers,
+                       lambda v: record.name in v.online, timeout=timeout,
                        what=f"{record.name} to rejoin")
     return time.monotonic() - started
+
+
+def _one_line(exc: BaseException) -> str:
+    return exc.message if isinstance(exc, NghaError) else (str(exc) or type(exc).__name__)
+
+
+def _fix(exc: BaseException) -> str | None:
+    return exc.fix if isinstance(exc, NghaError) else None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ngha.lab import host
 from ngha.lab.layout import NetnsNames
+from ngha.lab.mounts import is_mountpoint
 from ngha.lab.state import CUT_SIDE, MAIN_SIDE
 
 NETNS_DIR = Path("/run/netns")  # iproute2's location for named namespaces
@@ -77,7 +78,7 @@ def move_to_side(lab: str, endpoint: str, side: str) -> None:
 def port_exists(lab: str, endpoint: str) -> bool:
     fabric = NetnsNames(lab).fabric
     out = host.run(["ip", "-n", fabric, "link", "show", port_name(endpoint)], check=False)
-    return out.returncode == 0
+    return out.ok
 
 
 def delete_all(lab: str) -> list[str]:
@@ -95,7 +96,7 @@ def release_netns_dir() -> None:
             return
     except FileNotFoundError:
         return
-    if host.is_mountpoint(str(NETNS_DIR)):
+    if is_mountpoint(str(NETNS_DIR)):
         host.run(["umount", str(NETNS_DIR)], check=False)
     try:
         NETNS_DIR.rmdir()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -13,6 +10,7 @@ from ngha.lab.cgroups import CgroupLayout
 from ngha.lab.errors import LabError
 from ngha.lab.layout import LabPaths
 from ngha.lab.state import NodeRecord
+from ngha.transport.process import sigkill, spawn_detached, wait_for
 
 
 def proc_starttime(pid: int) -> int | None:
@@ -53,10 +51,7 @@ def launch(paths: LabPaths, cgroups: CgroupLayout, lab: str, record: NodeRecord)
     argv = ["setsid", "-f", "/bin/sh", "-c", bootscript.LAUNCH, "ngha-node-launch",
             record.netns, bootscript.BOOT, str(node_dir), record.name,
             *[str(d) for d in cg_dirs]]
-    with open(console, "ab") as log:
-        subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                       check=True, close_fds=True)
-
+    spawn_detached(argv, console)
 
 def _comm(pid: int) -> str:
     try:
@@ -93,13 +88,8 @@ def kill(cgroups: CgroupLayout, lab: str, record: NodeRecord, timeout: float = 1
     cgroup sweep then catches the launcher processes around it."""
     cgroups.thaw(lab, record.name)  # a frozen task never handles SIGKILL
     if is_alive(record):
-        try:
-            os.kill(record.pid1, signal.SIGKILL)  # type: ignore[arg-type]
-        except ProcessLookupError:
-            pass
+        sigkill(record.pid1)  # type: ignore[arg-type]
     survivors = cgroups.kill(lab, record.name, timeout=timeout)
     if survivors:
         raise LabError(f"node {record.name}: processes {sorted(survivors)} survived SIGKILL")
-    deadline = time.monotonic() + timeout
-    while is_alive(record) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: not is_alive(record), timeout, poll=0.02)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Callable, Sequence
 
 from ngha.lab.errors import LabError
+from ngha.transport.process import run_process, run_to_log
 
 LAB_PACKAGES = (
     "pacemaker", "corosync", "pcs", "resource-agents", "haproxy", "mariadb-server",
@@ -17,6 +17,7 @@ LAB_PACKAGES = (
 )
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 # invoke-rc.d asks this script before starting a service: 101 means "action forbidden".
+APT_LOG = Path("/var/log/ngha/apt.log")
 DENY_ALL = "#!/bin/sh\n# ngha lab prepare: never start services on the host\nexit 101\n"
 
 
@@ -31,11 +32,10 @@ def parse_installed(dpkg_query_output: str) -> set[str]:
 
 
 def missing_packages(packages: Sequence[str] = LAB_PACKAGES) -> list[str]:
-    proc = subprocess.run(
-        ["dpkg-query", "-W", "-f", "${Package}\t${db:Status-Abbrev}\n", *packages],
-        capture_output=True, text=True,
-    )  # exit 1 when some package is unknown: its absence from stdout says the same
-    installed = parse_installed(proc.stdout)
+    query = run_process(["dpkg-query", "-W", "-f", "${Package}\t${db:Status-Abbrev}\n",
+                         *packages])
+    # exit 1 when some package is unknown: its absence from stdout says the same
+    installed = parse_installed(query.text()[0])
     return [p for p in packages if p not in installed]
 
 
@@ -59,23 +59,25 @@ class DenyServiceStarts:
             self.path.write_bytes(self.previous)
 
 
-def prepare(progress: Callable[[str], None], policy_rc_d: Path = POLICY_RC_D) -> list[str]:
-    """Returns the packages installed (empty when apt was not needed)."""
+def prepare(progress: Callable[[str], None], policy_rc_d: Path = POLICY_RC_D,
+            log: Path = APT_LOG) -> list[str]:
+    """Returns the packages installed (empty when apt was not needed). apt's output goes
+    to `log`, whose path the progress line names."""
     missing = missing_packages()
     if not missing:
         progress(f"all {len(LAB_PACKAGES)} lab packages are installed; apt not needed")
         return []
-    progress(f"installing: {' '.join(missing)}")
+    progress(f"installing {len(missing)} packages (apt output: {log}): {' '.join(missing)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     with DenyServiceStarts(policy_rc_d):
         install = ["apt-get", "install", "-y", "-q", *missing]
-        if subprocess.run(install, env=env).returncode != 0:
+        if run_to_log(install, log, env=env) != 0:
             # Most often stale package lists on a fresh machine.
             progress("apt-get install failed; refreshing package lists and retrying")
-            subprocess.run(["apt-get", "update", "-q"], env=env, check=False)
-            if subprocess.run(install, env=env).returncode != 0:
-                raise LabError(f"apt-get install {' '.join(missing)} failed (see output above)")
+            run_to_log(["apt-get", "update", "-q"], log, env=env)
+            if run_to_log(install, log, env=env) != 0:
+                raise LabError(f"apt-get install {' '.join(missing)} failed; see {log}")
     still = missing_packages()
     if still:
-        raise LabError(f"still not installed after apt-get: {' '.join(still)}")
+        raise LabError(f"still not installed after apt-get: {' '.join(still)}; see {log}")
     return missing

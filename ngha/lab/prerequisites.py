@@ -8,29 +8,13 @@ from pathlib import Path
 from ngha.lab.cgroups import CgroupLayout
 from ngha.lab.errors import LabError
 from ngha.lab.host import require_root
+from ngha.lab.mounts import filesystem_type
 
 # Host tools the lab drives, and node-side binaries it relies on (nodes run host binaries).
 REQUIRED_TOOLS = ("ip", "nsenter", "unshare", "setsid", "pivot_root", "ssh", "ssh-keygen",
                   "corosync", "pacemakerd", "crm_mon", "pcs")
 SYSTEMD = Path("/lib/systemd/systemd")
 SSHD = Path("/usr/sbin/sshd")
-
-
-def filesystem_type(path: Path, mountinfo: str | None = None) -> str:
-    """Type of the filesystem holding path (longest mount-point prefix in mountinfo)."""
-    text = Path("/proc/self/mountinfo").read_text() if mountinfo is None else mountinfo
-    resolved = str(path.resolve())
-    best, best_type = "", "unknown"
-    for line in text.splitlines():
-        pre, _, post = line.partition(" - ")
-        fields = pre.split()
-        if len(fields) < 5 or not post:
-            continue
-        mountpoint = fields[4].replace("\\040", " ")
-        inside = resolved == mountpoint or resolved.startswith(mountpoint.rstrip("/") + "/")
-        if inside and len(mountpoint) >= len(best):
-            best, best_type = mountpoint, post.split()[0]
-    return best_type
 
 
 def check_prerequisites(state_root: Path) -> CgroupLayout:

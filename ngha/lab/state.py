@@ -1,7 +1,8 @@
 """The lab description saved under the state directory (lab.json).
 
-Other commands, tests and `ngha apply --target lab` read it to find the nodes: their
-addresses, the PID (host view) of each node's PID 1 and its network namespace.
+Other commands and the live-cluster layer read it (through ngha.lab.session) to find the
+nodes: their addresses, the PID (host view) of each node's PID 1 and its network
+namespace.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from ngha.lab.layout import CLIENT_NAME
 # The lab's corosync token: shorter than production's 10 s so failures show quickly.
 DEFAULT_TOKEN_MS = 3000
 
-STATE_VERSION = 1
+# 2: NodeRecord.status became `power`; unused fields removed.
+STATE_VERSION = 2
 
 RUNNING = "running"
 CRASHED = "crashed"
@@ -37,7 +39,7 @@ class NodeRecord:
     pid1: int | None = None
     # /proc/<pid>/stat starttime of pid1: a recycled PID never matches it.
     pid1_start: int | None = None
-    status: str = CREATED
+    power: str = CREATED  # created, running or crashed: what ngha last did to it
     side: str = MAIN_SIDE
     frozen: bool = False
 
@@ -54,15 +56,12 @@ class LabState:
     name: str
     subnet: str
     token_ms: int
-    fabric_netns: str
     client: ClientRecord
     nodes: list[NodeRecord]
     vips: dict[str, str]
     # False until `up` finished: a lab found incomplete was left by an interrupted `up`.
     complete: bool = False
-    created_at: float = 0.0
     version: int = STATE_VERSION
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def prefixlen(self) -> int:
@@ -85,7 +84,10 @@ class LabState:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LabState":
         if data.get("version") != STATE_VERSION:
-            raise LabError(f"lab state version {data.get('version')} is not {STATE_VERSION}")
+            raise LabError(f"the lab was made by another version of ngha (state version "
+                           f"{data.get('version')}, this ngha reads {STATE_VERSION})",
+                           fix="take it down with `ngha lab down --name <lab>` (works from "
+                               "any state) and bring it up again")
         data = dict(data)
         data["client"] = ClientRecord(**data["client"])
         data["nodes"] = [NodeRecord(**n) for n in data["nodes"]]
@@ -119,6 +121,10 @@ def load_state(path: Path, name: str) -> LabState:
         ) from None
     try:
         return LabState.from_dict(data)
+    except LabError as exc:
+        raise LabError(exc.message, file=path,
+                       fix=f"take it down with `ngha lab down --name {name}` (works from "
+                           "any state) and bring it up again") from None
     except (KeyError, TypeError) as exc:
         raise LabError(
             f"{path} is not a lab description ({exc}); "

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +16,10 @@ from ngha.lab import host, network
 from ngha.lab.cgroups import CgroupLayout
 from ngha.lab.errors import LabError
 from ngha.lab.layout import DEFAULT_STATE_ROOT, LabPaths
+from ngha.lab.mounts import mounts_under
 from ngha.lab.node import is_alive
 from ngha.lab.state import try_load_state
+from ngha.transport.process import kill_until_gone, sigkill, wait_for
 
 
 @dataclass
@@ -69,16 +69,6 @@ def pids_in_netns(netns_names: list[str]) -> set[int]:
     return found
 
 
-def host_mounts_under(prefixes: list[str]) -> list[str]:
-    mounts = []
-    with open("/proc/self/mounts") as f:
-        for line in f:
-            target = line.split()[1].replace("\\040", " ")
-            if any(target == p or target.startswith(p.rstrip("/") + "/") for p in prefixes):
-                mounts.append(target)
-    return mounts
-
-
 def lab_exists(paths: LabPaths, layout: CgroupLayout) -> bool:
     """Anything at all left by a lab of this name."""
     return (paths.state_file.exists() or bool(network.list_lab_netns(paths.name))
@@ -94,18 +84,16 @@ def kill_processes(paths: LabPaths, layout: CgroupLayout, timeout: float = 10.0)
     # waited for too.
     killed = layout.pids(lab) | pids_in_netns(network.list_lab_netns(lab)) | pid1s
     for pid in pid1s:
-        _sigkill(pid)  # type: ignore[arg-type]
-    deadline = time.monotonic() + timeout
-    while True:
+        sigkill(pid)  # type: ignore[arg-type]
+
+    def remaining() -> set[int]:
         pids = layout.pids(lab) | pids_in_netns(network.list_lab_netns(lab))
-        pids.discard(os.getpid())
-        if not pids or time.monotonic() > deadline:
-            wait_reaped(killed)
-            return pids
-        for pid in pids:
-            _sigkill(pid)
-        killed |= pids
-        time.sleep(0.05)
+        killed.update(pids)
+        return pids
+
+    survivors = kill_until_gone(remaining, timeout)
+    wait_reaped(killed)
+    return survivors
 
 
 def teardown(paths: LabPaths, layout: CgroupLayout, remove_dir: bool = True) -> None:
@@ -117,7 +105,7 @@ def teardown(paths: LabPaths, layout: CgroupLayout, remove_dir: bool = True) -> 
     left.processes = kill_processes(paths, layout)
     # Node mounts live in the nodes' own mount namespaces and vanish with them; anything
     # mounted on the host under the state dir (by hand, while debugging) goes too.
-    for target in sorted(host_mounts_under([str(paths.dir)]), key=len, reverse=True):
+    for target in sorted(mounts_under([str(paths.dir)]), key=len, reverse=True):
         host.run(["umount", "-l", target], check=False)
     left.netns = network.delete_all(lab)  # their /run/netns bind mounts go with them
     left.cgroups = layout.remove(lab)
@@ -133,7 +121,7 @@ def teardown(paths: LabPaths, layout: CgroupLayout, remove_dir: bool = True) -> 
     network.release_netns_dir()
     if remove_dir:
         _remove_empty_state_root(paths.root)
-    left.mounts = host_mounts_under([str(paths.dir)])
+    left.mounts = mounts_under([str(paths.dir)])
     if remove_dir and paths.dir.exists():
         left.mounts.append(f"{paths.dir} (could not be deleted)")
     if left:
@@ -153,15 +141,4 @@ def _remove_empty_state_root(root: Path) -> None:
 def wait_reaped(pids: set[int], timeout: float = 5.0) -> None:
     """Killed nodes are orphans reaped by the host's init; give it a moment so no zombie
     is left in `ps` when down returns."""
-    deadline = time.monotonic() + timeout
-    while pids and time.monotonic() < deadline:
-        pids = {p for p in pids if os.path.exists(f"/proc/{p}")}
-        if pids:
-            time.sleep(0.05)
-
-
-def _sigkill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    wait_for(lambda: not any(os.path.exists(f"/proc/{p}") for p in pids), timeout)

@@ -40,10 +40,23 @@ class LoadedDeployment:
 
 def load_deployment(path: str | Path, environment: str | Path | None = None,
                     profile: str | None = None) -> LoadedDeployment:
-    catalog = load_catalog()
+    document, deployment = read_deployment(path)
+    return with_profile(document, deployment, environment, profile)
+
+
+def read_deployment(path: str | Path) -> tuple[YamlDocument, Deployment]:
+    """The file read and checked once: YAML, inline secrets, schema."""
     document = read_yaml(path, "deployment")
     _refuse_inline_secrets(document)
-    deployment = _validate_schema(document)
+    return document, _validate_schema(document)
+
+
+def with_profile(document: YamlDocument, deployment: Deployment,
+                 environment: str | Path | None = None,
+                 profile: str | None = None) -> LoadedDeployment:
+    """The deployment under one profile and environment (the file's own profile unless
+    `profile` overrides it), checked against the catalog."""
+    catalog = load_catalog()
     chosen_profile = profile or deployment.profile
     if chosen_profile not in ("nextgen", "legacy"):
         raise NghaError(f"unknown profile {chosen_profile!r}", field="profile",

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 from ngha.cib.build import build_cib, to_text
-from ngha.model.load import LoadedDeployment
+from ngha.cib.verify import crm_verify
+from ngha.errors import ToolFailed
+from ngha.model.load import LoadedDeployment, load_deployment
 from ngha.profiles import build_desired_state
 from ngha.profiles.desired import DesiredState
-from ngha.render.corosync import COROSYNC_PATH, render_corosync
 from ngha.render.graph import dot_to_svg, render_dot
-from ngha.render.haproxy import SECRETS_DROPIN, SYSCTL, SYSCTL_PATH, render_haproxy
-from ngha.render.oslo import fragment_path, render_fragment
+from ngha.render.nodefiles import desired_node_files
 from ngha.render.pcs import render_pcs_script
 from ngha.render.summary import summarize
-from ngha.render.systemd import dropin_path, restart_dropins, units_list
+from ngha.render.systemd import units_list
 from ngha.render.tree import atomic_tree
 
 
@@ -26,6 +26,24 @@ class Rendered:
     directory: Path
     desired: DesiredState
     summary: dict
+    profile: str
+    verified: bool = False
+
+
+def render_deployment(deployment: str | Path, out_dir: str | Path,
+                      environment: str | Path | None = None, profile: str | None = None,
+                      verify: bool = True) -> Rendered:
+    """The `render` use case: load, build, render; with verify, crm_verify must accept
+    the CIB before anything replaces out_dir."""
+    def verify_cib(staging: Path) -> None:
+        result = crm_verify(staging / "cib.xml")
+        if not result.ok:
+            raise ToolFailed(f"crm_verify rejected the rendered CIB, nothing was written:\n"
+                             f"{result.output}", file=deployment)
+
+    loaded = load_deployment(deployment, environment, profile)
+    rendered = render_all(loaded, out_dir, check=verify_cib if verify else None)
+    return replace(rendered, verified=verify)
 
 
 def render_all(loaded: LoadedDeployment, out_dir: str | Path, with_svg: bool = True,
@@ -50,29 +68,20 @@ def render_all(loaded: LoadedDeployment, out_dir: str | Path, with_svg: bool = T
         tree.write("summary.json", json.dumps(summary, indent=2) + "\n")
         if check is not None:
             check(tree.root)
-    return Rendered(directory=Path(out_dir), desired=desired, summary=summary)
+    return Rendered(directory=Path(out_dir), desired=desired, summary=summary,
+                    profile=loaded.profile)
 
 
 def artifact_files(loaded: LoadedDeployment, desired: DesiredState) -> dict[str, tuple[str, int]]:
-    """relative path -> (content, mode) for everything except graph and summary."""
+    """relative path -> (content, mode) for everything except graph and summary: the
+    CIB, the pcs script, and each node's files under nodes/<node>/."""
     files: dict[str, tuple[str, int]] = {
         "cib.xml": (to_text(build_cib(desired.cluster)), 0o644),
         "pcs-commands.sh": (render_pcs_script(desired.cluster, desired.profile), 0o755),
     }
-    haproxy_cfg = render_haproxy(loaded)
-    corosync_conf = render_corosync(loaded.deployment)
-    haproxy_unit = next((s.unit for s in loaded.services if s.name == "haproxy"), "haproxy")
-    for node in desired.nodes:
-        base = f"nodes/{node.name}"
-        for relative, content in restart_dropins(node).items():
-            files[f"{base}/{relative}"] = (content, 0o644)
+    for node in desired_node_files(loaded, desired):
+        base = f"nodes/{node.node}"
+        for file in node.files:
+            files[f"{base}/{file.relative}"] = (file.content, file.mode)
         files[f"{base}/units.json"] = (json.dumps(units_list(node), indent=2) + "\n", 0o644)
-        for config_file, sections in node.oslo.items():
-            files[f"{base}/{fragment_path(config_file)}"] = (render_fragment(sections), 0o644)
-        files[f"{base}/etc/haproxy/haproxy.cfg"] = (haproxy_cfg, 0o644)
-        files[f"{base}/{SYSCTL_PATH}"] = (SYSCTL, 0o644)
-        files[f"{base}/{COROSYNC_PATH}"] = (corosync_conf, 0o644)
-        if "redis_password" in loaded.deployment.secrets:
-            files[f"{base}/{dropin_path(haproxy_unit, '50-ngha-secrets.conf')}"] = (
-                SECRETS_DROPIN, 0o644)
     return files

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from html import escape
 
 from ngha.errors import ToolFailed, ToolMissing
 from ngha.profiles.desired import Clone, Colocation, DesiredState, Order, Primitive
+from ngha.transport.process import run_process
 
 STYLE = {  # fill colour by what the resource is
     "vip": "#fde68a", "core": "#93c5fd", "ap": "#fca5a5", "systemd": "#e5e7eb",
@@ -66,8 +66,8 @@ def render_dot(desired: DesiredState, core: set[str]) -> str:
 
 def dot_to_svg(dot_source: str) -> str:
     ToolMissing.check("dot", "graphviz", "graph.svg cannot be drawn")
-    proc = subprocess.run(["dot", "-Tsvg"], input=dot_source, capture_output=True, text=True,
-                          timeout=120)
-    if proc.returncode != 0:
-        raise ToolFailed(f"graphviz dot could not draw the graph: {proc.stderr.strip()[:300]}")
-    return proc.stdout
+    result = run_process(["dot", "-Tsvg"], stdin=dot_source.encode(), timeout=120)
+    out, err = result.text()
+    if not result.ok:
+        raise ToolFailed(f"graphviz dot could not draw the graph: {err.strip()[:300]}")
+    return out

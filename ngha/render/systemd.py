@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ngha.profiles.desired import NodeState
+
+if TYPE_CHECKING:
+    from ngha.render.nodefiles import NodeFiles
 
 DROPIN_NAME = "50-ngha-restart.conf"
 
@@ -29,7 +34,7 @@ def restart_dropins(node: NodeState, restart_sec: int = 3) -> dict[str, str]:
             for plan in node.enable if plan.restart_dropin}
 
 
-def units_list(node: NodeState) -> dict[str, list[dict[str, str]]]:
+def units_list(node: "NodeState | NodeFiles") -> dict[str, list[dict[str, str]]]:
     return {
         "enable": [{"unit": p.unit, "service": p.service} for p in node.enable],
         "disable": [{"unit": p.unit, "service": p.service,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from lxml import etree
 
 from ngha.errors import ToolFailed, ToolMissing
+from ngha.transport.process import run_process
 
 
 def require_crm_simulate() -> None:
@@ -27,11 +27,10 @@ def simulate(cib_file: Path, extra: list[str], save_output: Path | None = None,
         argv += ["--save-output", str(save_output)]
     if save_dot:
         argv += ["--save-dotfile", str(save_dot)]
-    try:
-        proc = subprocess.run(argv, capture_output=True, timeout=300)
-    except subprocess.TimeoutExpired:
-        raise ToolFailed("crm_simulate did not answer within 300 s", file=cib_file) from None
-    if proc.returncode != 0:
-        raise ToolFailed(f"crm_simulate failed ({proc.returncode}): "
-                         f"{proc.stderr.decode(errors='replace').strip()[:500]}", file=cib_file)
-    return etree.fromstring(proc.stdout)
+    result = run_process(argv, timeout=300)
+    if result.timed_out:
+        raise ToolFailed("crm_simulate did not answer within 300 s", file=cib_file)
+    if result.rc != 0:
+        raise ToolFailed(f"crm_simulate failed ({result.rc}): "
+                         f"{result.text()[1].strip()[:500]}", file=cib_file)
+    return etree.fromstring(result.stdout)

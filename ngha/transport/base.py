@@ -1,17 +1,19 @@
-"""What every transport offers: run a command on a node, put a file, read a file."""
+"""What every transport offers: run a command on a node, put a file, read a file.
+
+Failures are TransportError: one line naming the node, what was run and the tail of
+its stderr, never a traceback.
+"""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Sequence
 
+from ngha.errors import OperationFailed
+from ngha.transport.process import RawResult
+
 DEFAULT_TIMEOUT = 60.0
-TIMEOUT_RC = 124  # what coreutils' timeout(1) returns
 
 # put_file's remote side. The content arrives on stdin and the path, mode and owner as
 # positional parameters: secrets never appear in an argv (visible in ps), and no value
@@ -31,8 +33,23 @@ trap - EXIT
 """
 
 
-class TransportError(RuntimeError):
-    """A command on a node failed where the caller needed it to succeed."""
+class TransportError(OperationFailed):
+    """A command on a node failed (or could not be run) where it had to succeed."""
+
+
+def describe_argv(argv: Sequence[str], limit: int = 120) -> str:
+    """A command as a user would type it, shortened; `sh -c SCRIPT name args` shows as
+    `name args` (the script text is ours and says nothing to the reader)."""
+    words = list(argv)
+    if len(words) >= 4 and words[0] in ("sh", "/bin/sh", "bash") and words[1] == "-c":
+        words = words[3:]
+    text = " ".join(words)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def tail(text: str, lines: int = 3) -> str:
+    kept = [line.strip() for line in text.strip().splitlines() if line.strip()][-lines:]
+    return " | ".join(kept) or "no output"
 
 
 @dataclass(frozen=True)
@@ -49,51 +66,15 @@ class Result:
     def ok(self) -> bool:
         return self.rc == 0 and not self.timed_out
 
-    def check(self) -> "Result":
+    def failure(self, what: str | None = None) -> TransportError:
+        how = f"timed out after {self.duration:.0f} s" if self.timed_out else f"exited {self.rc}"
+        return TransportError(f"{self.node}: `{what or describe_argv(self.argv)}` {how}: "
+                              f"{tail(self.stderr or self.stdout)}")
+
+    def check(self, what: str | None = None) -> "Result":
         if not self.ok:
-            what = "timed out" if self.timed_out else f"exited {self.rc}"
-            detail = (self.stderr or self.stdout).strip().splitlines()[-3:]
-            raise TransportError(
-                f"{self.node}: `{' '.join(self.argv)}` {what}: " + " | ".join(detail)
-            )
+            raise self.failure(what)
         return self
-
-
-@dataclass(frozen=True)
-class RawResult:
-    rc: int
-    stdout: bytes
-    stderr: bytes
-    duration: float
-    timed_out: bool
-
-
-def run_process(argv: Sequence[str], stdin: bytes | None, timeout: float,
-                env: dict[str, str] | None = None) -> RawResult:
-    """Run argv in its own session so a timeout kills everything it started."""
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        list(argv),
-        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True, env=env,
-    )
-    try:
-        out, err = proc.communicate(stdin, timeout=timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        _kill_group(proc.pid)
-        out, err = proc.communicate()
-        timed_out = True
-    rc = TIMEOUT_RC if timed_out else proc.returncode
-    return RawResult(rc, out, err, time.monotonic() - start, timed_out)
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 class Transport(ABC):
@@ -105,16 +86,14 @@ class Transport(ABC):
         """Run argv on node; stdin is None for no input."""
 
     def run(self, node: str, argv: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT,
-            stdin: str | bytes | None = None, check: bool = False) -> Result:
+            stdin: str | bytes | None = None, check: bool = False,
+            what: str | None = None) -> Result:
         data = stdin.encode() if isinstance(stdin, str) else stdin
         raw = self._exec(node, list(argv), data, timeout)
-        result = Result(
-            node=node, argv=tuple(argv), rc=raw.rc,
-            stdout=raw.stdout.decode(errors="replace"),
-            stderr=raw.stderr.decode(errors="replace"),
-            duration=raw.duration, timed_out=raw.timed_out,
-        )
-        return result.check() if check else result
+        out, err = raw.text()
+        result = Result(node=node, argv=tuple(argv), rc=raw.rc, stdout=out, stderr=err,
+                        duration=raw.duration, timed_out=raw.timed_out)
+        return result.check(what) if check else result
 
     def put_file(self, node: str, path: str, content: str | bytes, *, mode: int = 0o644,
                  owner: str = "root", group: str = "root",
@@ -130,7 +109,7 @@ class Transport(ABC):
         return raw.stdout
 
 
-def _fail_unless_ok(raw, what: str) -> None:
-    if raw.rc != 0 or raw.timed_out:
-        raise TransportError(f"{what}: {raw.stderr.decode(errors='replace').strip()}"
+def _fail_unless_ok(raw: RawResult, what: str) -> None:
+    if not raw.ok:
+        raise TransportError(f"{what}: {tail(raw.text()[1])}"
                              + (" (timed out)" if raw.timed_out else ""))

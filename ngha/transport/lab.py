@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from ngha.transport.base import RawResult, Transport, run_process
+from ngha.transport.base import Transport
+from ngha.transport.process import RawResult, run_process
 
 # A clean, predictable environment inside nodes: the caller's variables (virtualenv,
 # locale, NOTIFY_SOCKET ...) mean nothing there.

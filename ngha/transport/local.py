@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ngha.transport.base import RawResult, Transport, run_process
+from ngha.transport.base import Transport
+from ngha.transport.process import RawResult, run_process
 
 
 class LocalTransport(Transport):

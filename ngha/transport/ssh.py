@@ -10,7 +10,8 @@ import shlex
 from pathlib import Path
 from typing import Sequence
 
-from ngha.transport.base import RawResult, Transport, run_process
+from ngha.transport.base import Transport
+from ngha.transport.process import RawResult, run_process
 
 
 class SSHTransport(Transport):

@@ -21,6 +21,8 @@ _MISSING = ("boots namespaces, mounts and cgroups: needs root" if os.geteuid() !
 if _MISSING and os.environ.get("CI"):
     pytest.fail(f"lab tests cannot run in CI: {_MISSING}", pytrace=False)
 LAB = [pytest.mark.lab, pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")]
+# Never the default name: a developer's own lab must survive the tests.
+SHARED_LAB = "ngha-test"
 
 
 def ngha_executable() -> str:

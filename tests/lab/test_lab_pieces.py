@@ -1,29 +1,15 @@
-"""Lab pieces that need no root: CLI errors, crm_mon parsing, cgroup layout, packages."""
+"""Lab pieces that need no root: CLI errors, cgroup layout, mounts, packages."""
 
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from ngha.lab import commands
+from ngha.cli import cli
 from ngha.lab.cgroups import CgroupLayout
-from ngha.lab.cluster import parse_crm_mon
+from ngha.lab.mounts import filesystem_type, parse_mountinfo
 from ngha.lab.packages import DenyServiceStarts, parse_installed
-from ngha.lab.prerequisites import filesystem_type
 from ngha.lab.rootfs import units_to_disable
-
-CRM_MON = """<pacemaker-result api-version="2.25" request="crm_mon --output-as=xml">
-  <summary>
-    <current_dc present="true" name="ctl-1" id="2" with_quorum="true"/>
-    <nodes_configured number="3"/>
-  </summary>
-  <nodes>
-    <node name="ctl-0" id="1" online="true"/>
-    <node name="ctl-1" id="2" online="true"/>
-    <node name="ctl-2" id="3" online="false"/>
-  </nodes>
-  <status code="0" message="OK"/>
-</pacemaker-result>"""
 
 HYBRID = """\
 31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
@@ -40,25 +26,23 @@ PURE_V2 = "30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n"
                                   ["exec", "ctl-0", "--", "true"], ["prepare"]])
 def test_non_root_gets_one_line_and_exit_2(monkeypatch, args):
     monkeypatch.setattr("os.geteuid", lambda: 1000)
-    result = CliRunner().invoke(commands.lab, args)
+    result = CliRunner().invoke(cli, ["lab", *args])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        "Error: ngha lab needs root (it creates namespaces, mounts and cgroups); "
+        "error: ngha lab needs root (it creates namespaces, mounts and cgroups); "
         "run it with sudo"]
 
 
 def test_bad_lab_name_is_a_usage_error():
-    result = CliRunner().invoke(commands.lab, ["status", "--name", "Bad_Name"])
-    assert result.exit_code != 0 and "invalid lab name" in result.output
+    result = CliRunner().invoke(cli, ["lab", "status", "--name", "Bad_Name"])
+    assert result.exit_code == 2 and "invalid lab name" in result.output
     assert "Traceback" not in result.output
 
 
-def test_parse_crm_mon():
-    m = parse_crm_mon(CRM_MON, "ctl-0")
-    assert m.quorum and m.dc == "ctl-1"
-    assert m.online == {"ctl-0", "ctl-1"} and m.offline == {"ctl-2"}
-    no_dc = parse_crm_mon(CRM_MON.replace('present="true"', 'present="false"'), "ctl-0")
-    assert not no_dc.quorum and no_dc.dc is None
+def test_mount_table_decodes_escaped_paths():
+    line = r"50 27 0:60 / /var/lib/ngha/a\040b\011c rw - overlay overlay rw,lowerdir=/"
+    (mount,) = parse_mountinfo(line + "\n")
+    assert mount.mountpoint == "/var/lib/ngha/a b\tc" and mount.fstype == "overlay"
 
 
 def test_cgroup_layout_detection():

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ngha.lab.access import lab_paths
+from ngha.lab.session import lab_paths
 
 from lab_support import LAB, leftovers, ngha, ngha_executable
 

@@ -1,4 +1,4 @@
-"""`ngha lab ...`: argument parsing and printing; the work is done in ngha.lab modules."""
+"""`ngha lab ...`: argument parsing and printing; the work is done in ngha.lab."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from typing import Callable
 import click
 
 from ngha.lab import faults, lifecycle, packages
-from ngha.lab.access import enter_prefix, load_lab
 from ngha.lab.addressing import MAX_NODES
 from ngha.lab.host import require_root
 from ngha.lab.layout import DEFAULT_LAB_NAME, validate_lab_name
+from ngha.lab.report import format_report, lab_report
+from ngha.lab.session import Lab
 from ngha.lab.state import DEFAULT_TOKEN_MS
-from ngha.lab.status import format_status, lab_status
 from ngha.transport.lab import enter_argv
 
 
@@ -78,12 +78,12 @@ def down(name: str) -> None:
 def status(name: str, as_json: bool) -> None:
     """Nodes, their state and memory, and each node's view of the cluster."""
     require_root()
-    info = lab_status(name)
-    click.echo(json.dumps(info, indent=2) if as_json else format_status(info))
+    report = lab_report(name)
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 
 def _exec_in(name: str, node: str, argv: list[str]) -> None:
-    prefix = enter_prefix(load_lab(name), node)
+    prefix = Lab.read(name).enter_prefix(node)
     extra = [f"TERM={os.environ['TERM']}"] if "TERM" in os.environ else []
     full = enter_argv(prefix, argv, extra_env=extra)
     sys.stdout.flush()

@@ -6,17 +6,15 @@ from dataclasses import asdict
 from typing import Any
 
 from ngha.lab import cluster, node
-from ngha.lab.access import lab_paths, load_lab, transport_for_state
-from ngha.lab.cgroups import CgroupLayout
+from ngha.lab.session import Lab
 from ngha.lab.state import RUNNING
 
 MiB = 1024 * 1024
 
 
-def lab_status(name: str) -> dict[str, Any]:
-    state = load_lab(name)
-    paths = lab_paths(name)
-    layout = CgroupLayout.detect()
+def lab_report(name: str) -> dict[str, Any]:
+    lab = Lab.read(name)
+    state, paths, layout = lab.state, lab.paths, lab.cgroups
     nodes = []
     live = []
     for record in state.nodes:
@@ -28,11 +26,11 @@ def lab_status(name: str) -> dict[str, Any]:
         nodes.append({
             "name": record.name, "address": record.address, "netns": record.netns,
             "pid1": record.pid1 if alive else None,
-            "state": _node_state(record.status, alive, frozen),
+            "state": _node_state(record.power, alive, frozen),
             "side": record.side,
             "memory_mib": round(mem.working_set / MiB, 1) if mem else None,
         })
-    memberships = cluster.read_memberships(transport_for_state(state), live, timeout=10)
+    views = cluster.read_views(lab.transport(), live, timeout=10)
     return {
         "name": state.name,
         "subnet": state.subnet,
@@ -44,36 +42,36 @@ def lab_status(name: str) -> dict[str, Any]:
         "client": asdict(state.client),
         "vips": state.vips,
         "nodes": nodes,
-        "cluster": {n: (None if m is None else {
-            "dc": m.dc, "quorum": m.quorum,
-            "online": sorted(m.online), "offline": sorted(m.offline)})
-            for n, m in memberships.items()},
+        "cluster": {n: (None if v is None else {
+            "dc": v.dc, "quorum": v.quorum,
+            "online": sorted(v.online), "offline": sorted(v.offline)})
+            for n, v in views.items()},
     }
 
 
-def _node_state(recorded: str, alive: bool, frozen: bool) -> str:
+def _node_state(power: str, alive: bool, frozen: bool) -> str:
     if frozen:
         return "frozen"
     if alive:
         return "running"
     # Recorded as running but PID 1 is gone: powered off from inside (systemctl poweroff
     # or reboot both end a node's systemd), or killed behind ngha's back.
-    return "down" if recorded == RUNNING else recorded
+    return "down" if power == RUNNING else power
 
 
-def format_status(status: dict[str, Any]) -> str:
-    lines = [f"lab {status['name']}  subnet {status['subnet']}  token {status['token_ms']} ms"
-             + ("" if status["complete"] else "  (INCOMPLETE: run `ngha lab down`)"),
+def format_report(report: dict[str, Any]) -> str:
+    lines = [f"lab {report['name']}  subnet {report['subnet']}  token {report['token_ms']} ms"
+             + ("" if report["complete"] else "  (INCOMPLETE: run `ngha lab down`)"),
              f"{'NODE':8} {'ADDRESS':15} {'STATE':8} {'SIDE':5} {'PID1':>8} {'MEM MiB':>8}  "
              "CLUSTER VIEW"]
-    for n in status["nodes"]:
-        view = status["cluster"].get(n["name"])
+    for n in report["nodes"]:
+        view = report["cluster"].get(n["name"])
         seen = ("-" if view is None else
                 f"quorum={'yes' if view['quorum'] else 'no'} online={','.join(view['online'])}"
                 f" dc={view['dc'] or '-'}")
         lines.append(f"{n['name']:8} {n['address']:15} {n['state']:8} {n['side']:5} "
                      f"{n['pid1'] or '-':>8} {n['memory_mib'] or '-':>8}  {seen}")
-    c = status["client"]
+    c = report["client"]
     lines.append(f"{'client':8} {c['address']:15} (netns {c['netns']})")
-    lines.append(f"deployment: {status['deployment_file']}")
+    lines.append(f"deployment: {report['deployment_file']}")
     return "\n".join(lines)

@@ -1,20 +1,15 @@
-"""Command line: parses arguments, calls the library, prints. No logic lives here."""
+"""Commands that work on a deployment file alone: validate, render, compare, simulate,
+and the catalog. Each parses its arguments, calls one library function and prints."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from ngha.errors import NghaError, ToolFailed
-from ngha.lab.commands import lab
-
-# Piped output (CI logs, `| less`) gets a wide table instead of rich's 80-column default.
-console = Console(width=None if sys.stdout.isatty() else 160)
+from ngha.cli.output import console
 
 PROFILE = click.option("--profile", type=click.Choice(["nextgen", "legacy"]), default=None,
                        help="Override the deployment's profile.")
@@ -24,24 +19,7 @@ ENVIRONMENT = click.option("--environment", "-e", type=click.Path(dir_okay=False
 DEPLOYMENT = click.argument("deployment", type=click.Path(dir_okay=False))
 
 
-class NghaGroup(click.Group):
-    """Turns NghaError into one clear message and exit status 2, never a traceback."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except NghaError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-
-
-@click.group(cls=NghaGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="ngha")
-def cli() -> None:
-    """Deploy, verify and operate the minimal-Pacemaker HA architecture."""
-
-
-@cli.command()
+@click.command()
 @DEPLOYMENT
 @PROFILE
 @ENVIRONMENT
@@ -59,7 +37,7 @@ def validate(deployment: str, profile: str | None, environment: str | None) -> N
                f"{len(desired.cluster.constraints)} constraints)")
 
 
-@cli.command()
+@click.command()
 @DEPLOYMENT
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Directory to write (replaced atomically).")
@@ -70,20 +48,11 @@ def validate(deployment: str, profile: str | None, environment: str | None) -> N
 def render(deployment: str, output: str, profile: str | None, environment: str | None,
            verify: bool) -> None:
     """Render cib.xml, pcs-commands.sh, per-node files, haproxy.cfg and the graph."""
-    from ngha.cib.verify import crm_verify
-    from ngha.model.load import load_deployment
-    from ngha.render.artifacts import render_all
+    from ngha.render.artifacts import render_deployment
 
-    def verify_cib(staging: Path) -> None:
-        result = crm_verify(staging / "cib.xml")
-        if not result.ok:
-            raise ToolFailed(f"crm_verify rejected the rendered CIB, nothing was written:\n"
-                             f"{result.output}", file=deployment)
-
-    loaded = load_deployment(deployment, environment, profile)
-    rendered = render_all(loaded, output, check=verify_cib if verify else None)
+    rendered = render_deployment(deployment, output, environment, profile, verify)
     summary = rendered.summary
-    click.echo(f"rendered {loaded.profile} into {output}: "
+    click.echo(f"rendered {rendered.profile} into {output}: "
                f"{summary['resources']['total']} resources, "
                f"{summary['constraints']['total']} constraints, "
                f"{summary['services_count']['pacemaker']} services under Pacemaker, "
@@ -92,7 +61,7 @@ def render(deployment: str, output: str, profile: str | None, environment: str |
         click.echo("crm_verify: cib.xml is valid")
 
 
-@cli.command()
+@click.command()
 @DEPLOYMENT
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @click.option("--blast/--no-blast", default=True,
@@ -138,7 +107,7 @@ def compare(deployment: str, as_json: bool, blast: bool) -> None:
     console.print(blast)
 
 
-@cli.command()
+@click.command()
 @DEPLOYMENT
 @PROFILE
 @ENVIRONMENT
@@ -153,20 +122,17 @@ def simulate(deployment: str, profile: str | None, environment: str | None,
              events: tuple[str, ...], all_events: bool, as_json: bool,
              dot_dir: str | None) -> None:
     """Blast radius of single failures, from Pacemaker's own scheduler (crm_simulate)."""
-    from ngha.model.load import load_deployment
-    from ngha.profiles import build_desired_state
-    from ngha.simulate.run import analyse
+    from ngha.simulate.run import simulate_deployment
 
     if not events and not all_events:
         raise click.UsageError("give at least one --event or --all-events")
-    loaded = load_deployment(deployment, environment, profile)
-    report = analyse(build_desired_state(loaded), list(events), all_events,
-                     Path(dot_dir) if dot_dir else None)
+    report = simulate_deployment(deployment, environment, profile, list(events), all_events,
+                                 Path(dot_dir) if dot_dir else None)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
         return
     columns = ("stop", "start", "restart", "recover", "move", "promote", "demote")
-    table = Table(title=f"blast radius: {loaded.profile} ({len(report.transitions)} events, "
+    table = Table(title=f"blast radius: {report.profile} ({len(report.transitions)} events, "
                         "most collateral first)")
     table.add_column("event")
     table.add_column("collateral", justify="right")
@@ -182,7 +148,7 @@ def simulate(deployment: str, profile: str | None, environment: str | None,
     console.print(table)
 
 
-@cli.command(name="catalog")
+@click.command(name="catalog")
 @click.option("--distro", type=click.Choice(["rdo", "debian"]), default="rdo")
 def catalog_command(distro: str) -> None:
     """List the services ngha knows."""
@@ -199,8 +165,4 @@ def catalog_command(distro: str) -> None:
     console.print(table)
 
 
-cli.add_command(lab)
-
-
-def main() -> None:
-    cli.main(standalone_mode=True)
+COMMANDS = (validate, render, compare, simulate, catalog_command)
