@@ -50,3 +50,14 @@ def crm_verify(cib_file: Path) -> VerifyResult:
         nodes_online_copy(cib_file, online)
         rc, online_output = _run_verify(online)
     return VerifyResult(ok=rc == 0 and not online_output, output=online_output or output)
+
+
+def crm_verify_element(root: etree._Element) -> str | None:
+    """crm_verify on a whole CIB held in memory (a live one, with its status): None when
+    Pacemaker accepts it, else what crm_verify said."""
+    ToolMissing.check("crm_verify", "pacemaker-cli-utils")
+    with tempfile.TemporaryDirectory(prefix="ngha-verify-") as tmp:
+        path = Path(tmp) / "cib.xml"
+        path.write_bytes(etree.tostring(root))
+        rc, output = _run_verify(path)
+    return None if rc == 0 else (output or f"crm_verify exited {rc}")

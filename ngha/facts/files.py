@@ -1,5 +1,6 @@
-"""Files ngha manages on a node: does each exist, its sha256, mode and owner. Digests
-only: contents (which may hold secrets) never leave the node to be compared."""
+"""Files and directories ngha manages on a node: does each exist, its sha256, mode and
+owner. Digests only: contents (which may hold secrets) never leave the node to be
+compared."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Sequence
 from ngha.facts.base import Fact, FactUnreadable
 
 # Paths arrive as positional parameters (never pasted into shell text); one line per
-# path: "<path>\t<sha256>\t<octal mode> <owner>:<group>", or "<path>\t-\t-" when missing.
+# path: "<path>\t<sha256>\t<octal mode> <owner>:<group>" for a file, "<path>\tdir\t<mode>
+# <owner>:<group>" for a directory, "<path>\t-\t-" when missing (or anything else).
 SCRIPT = r"""
 for path in "$@"; do
   if [ -f "$path" ] && [ ! -L "$path" ]; then
     sum=$(sha256sum -- "$path") || exit 1
     printf '%s\t%s\t%s\n' "$path" "${sum%% *}" "$(stat -c '%a %U:%G' -- "$path")"
+  elif [ -d "$path" ] && [ ! -L "$path" ]; then
+    printf '%s\tdir\t%s\n' "$path" "$(stat -c '%a %U:%G' -- "$path")"
   else
     printf '%s\t-\t-\n' "$path"
   fi
@@ -26,9 +30,10 @@ done
 class FileState:
     path: str
     exists: bool
-    sha256: str | None
+    sha256: str | None  # None for a directory or a missing path
     mode: int | None
     owner: str | None  # user:group
+    directory: bool = False
 
 
 def parse_digests(stdout: str, node: str = "?") -> dict[str, FileState]:
@@ -40,10 +45,11 @@ def parse_digests(stdout: str, node: str = "?") -> dict[str, FileState]:
         path, digest, stat = parts
         missing = digest == "-"
         mode, _, owner = stat.partition(" ")
+        directory = digest == "dir"
         states[path] = FileState(path=path, exists=not missing,
-                                 sha256=None if missing else digest,
+                                 sha256=None if missing or directory else digest,
                                  mode=None if missing else int(mode, 8),
-                                 owner=None if missing else owner)
+                                 owner=None if missing else owner, directory=directory)
     return states
 
 

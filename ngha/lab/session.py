@@ -10,18 +10,27 @@ enter them, save its description. Every lab command starts here.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
 from ngha.lab.cgroups import CgroupLayout
 from ngha.lab.errors import LabError
-from ngha.lab.layout import CLIENT_NAME, LabPaths, state_root, validate_lab_name
+from ngha.lab.layout import (CLIENT_NAME, DEFAULT_LAB_NAME, LabPaths, state_root,
+                             validate_lab_name)
 from ngha.lab.lock import lab_lock
 from ngha.lab.node import is_alive
 from ngha.lab.state import LabState, NodeRecord, load_state, save_state
 from ngha.transport.lab import LabTransport
 from ngha.transport.ssh import SSHTransport
+
+
+def default_deployment() -> str:
+    """The running default lab's deployment file (commands on a live cluster use it when
+    no deployment is named)."""
+    name = os.environ.get("NGHA_LAB_NAME", DEFAULT_LAB_NAME)
+    return str(Lab.read(name).paths.deployment_file)
 
 
 def lab_paths(name: str) -> LabPaths:

@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ngha.model.load import LoadedDeployment
 from ngha.profiles.resources import nodes_for
+from ngha.render.nodefiles import secret
 
 SYSCTL_PATH = "etc/sysctl.d/50-ngha-haproxy.conf"
 SYSCTL = """\
@@ -16,12 +17,19 @@ SYSCTL = """\
 net.ipv4.ip_nonlocal_bind = 1
 net.ipv6.ip_nonlocal_bind = 1
 """
-# HAProxy reads the Redis password from its environment, never from haproxy.cfg.
-SECRETS_DROPIN = """\
+# HAProxy reads the Redis password from its environment, never from haproxy.cfg: the
+# drop-in names a root-only file that apply writes from the redis_password reference.
+SECRETS_FILE = "/etc/ngha/secrets/haproxy.env"
+SECRETS_DROPIN = f"""\
 # Managed by ngha: secrets HAProxy's health checks need, from a root-only file.
 [Service]
-EnvironmentFile=/etc/ngha/secrets/haproxy.env
+EnvironmentFile={SECRETS_FILE}
 """
+
+def haproxy_environment() -> str:
+    return ("# Managed by ngha: read by haproxy.service (50-ngha-secrets.conf).\n"
+            f"REDIS_PASSWORD={secret('redis_password')}\n")
+
 
 _templates = Environment(loader=PackageLoader("ngha.render", "templates"),
                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,

@@ -71,7 +71,7 @@ def run_event(event: Event, baseline: Baseline, workdir: Path,
     dot = dot_dir / (event.name.replace(":", "_").replace("@", "_at_") + ".dot") \
         if dot_dir else None
     result = simulate(cib_file, ["--quorum", "true", *extra], save_dot=dot)
-    actions = parse_actions(result, baseline)
+    actions = parse_actions(result, baseline.top_level)
     if event.kind == "restart":
         # a restart is a disable followed by an enable: whatever stops comes back
         actions = [replace(a, action="restart") if a.action == "stop" else a for a in actions]

@@ -46,7 +46,8 @@ class Transition:
                 "collateral_resources": sorted({a.resource for a in self.collateral})}
 
 
-def parse_actions(result: etree._Element, baseline: Baseline) -> list[Action]:
+def parse_actions(result: etree._Element, top_level: dict[str, str]) -> list[Action]:
+    """Actions of a crm_simulate result; `top_level` maps primitive -> clone (or itself)."""
     actions = []
     for element in result.findall("actions/rsc_action"):
         primitive = element.get("resource", "").split(":")[0]
@@ -58,7 +59,7 @@ def parse_actions(result: etree._Element, baseline: Baseline) -> list[Action]:
         elif element.get("next-role"):
             detail = f"{element.get('role')} -> {element.get('next-role')}"
         actions.append(Action(action=element.get("action"),
-                              resource=baseline.top_level.get(primitive, primitive),
+                              resource=top_level.get(primitive, primitive),
                               primitive=primitive, node=node, detail=detail, source=source))
     return sorted(actions, key=lambda a: (a.resource, a.node or "", a.action))
 

@@ -1,0 +1,47 @@
+"""Keystone (Debian's package: uwsgi started by its init script): its database on Galera
+through the VIP, and its HTTP socket on the node's own address, so HAProxy can bind the
+VIP on the same port on the same node.
+
+Debian's init script binds :5000 on every address; it sources /etc/default/keystone
+after building its arguments, so DAEMON_ARGS there replaces them (`--ini` first: the
+ini's own `processes = 8` would otherwise win, ~135 MiB a worker).
+"""
+
+from __future__ import annotations
+
+from ngha.render.context import NodeContext, url_host
+from ngha.render.nodefiles import NodeDirectory, NodeFile, secret
+
+CONF = "/etc/keystone/keystone.conf.d/40-ngha.conf"
+DEFAULTS = "/etc/default/keystone"
+KEY_DIRS = ("/etc/keystone/fernet-keys", "/etc/keystone/credential-keys")
+PORT = 5000
+
+
+def database_url(ctx: NodeContext, user: str, database: str) -> str:
+    host = url_host(ctx.vip("internal_api", "control") or ctx.address)
+    return (f"mysql+pymysql://{user}:{secret('database_password', url=True)}@{host}/"
+            f"{database}")
+
+
+def keystone_files(ctx: NodeContext) -> list[NodeFile | NodeDirectory]:
+    service = ctx.service("keystone")
+    unit = service.unit if service else "keystone"
+    conf = f"""\
+# Managed by ngha: Keystone's database, on Galera through the VIP.
+[database]
+connection = {database_url(ctx, "keystone", "keystone")}
+"""
+    files: list[NodeFile | NodeDirectory] = [
+        NodeFile(CONF, conf, mode=0o640, owner="root", group="keystone", restarts=(unit,))]
+    if ctx.deployment.distro == "debian":
+        tuning = ctx.tuning
+        defaults = (
+            "# Managed by ngha: Keystone listens on this node's own address only.\n"
+            f'DAEMON_ARGS="--ini /etc/keystone/keystone-uwsgi.ini --http-socket '
+            f'{url_host(ctx.address)}:{PORT} --processes {tuning.keystone_workers} '
+            f'--threads {tuning.keystone_threads}"\n')
+        files.append(NodeFile(DEFAULTS, defaults, restarts=(unit,)))
+    files += [NodeDirectory(path, mode=0o700, owner="keystone", group="keystone")
+              for path in KEY_DIRS]
+    return files

@@ -1,0 +1,41 @@
+"""ngha-probe on a node: its program, its units, and its configuration (the database on
+Galera through the VIP, RabbitMQ on every node's address)."""
+
+from __future__ import annotations
+
+from ngha.probe import service_source, unit_text
+from ngha.render.context import NodeContext, service_address, url_host
+from ngha.render.keystone import database_url
+from ngha.render.nodefiles import NodeFile, secret
+
+PROGRAM = "/usr/local/lib/ngha-probe/ngha_probe.py"
+CONF = "/etc/ngha-probe/ngha-probe.conf"
+PORT = 8999
+RABBIT_USER = "openstack"
+
+
+def transport_url(ctx: NodeContext) -> str:
+    hosts = ",".join(f"{RABBIT_USER}:{secret('rabbitmq_password', url=True)}@"
+                     f"{url_host(service_address(n))}:5672" for n in ctx.peers("rabbitmq"))
+    return f"rabbit://{hosts}/"
+
+
+def probe_files(ctx: NodeContext, units: list[str]) -> list[NodeFile]:
+    conf = f"""\
+# Managed by ngha: ngha-probe, a small service that uses the database and the message
+# broker the way an OpenStack service does.
+[DEFAULT]
+transport_url = {transport_url(ctx)}
+
+[database]
+connection = {database_url(ctx, "ngha_probe", "ngha_probe")}
+
+[api]
+host = {ctx.address}
+port = {PORT}
+"""
+    files = [NodeFile(PROGRAM, service_source(), mode=0o755, restarts=tuple(units)),
+             NodeFile(CONF, conf, mode=0o600, restarts=tuple(units))]
+    files += [NodeFile(f"/etc/systemd/system/{unit}.service", unit_text(unit),
+                       restarts=(unit,)) for unit in units]
+    return files
