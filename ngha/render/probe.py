@@ -3,14 +3,13 @@ Galera through the VIP, RabbitMQ on every node's address)."""
 
 from __future__ import annotations
 
-from ngha.probe import service_source, unit_text
+from ngha.probe import (CONFIG_DIR, CONFIG_FILE, DEFAULT_PORT, INSTALL_PATH, service_source,
+                        unit_source)
 from ngha.render.context import NodeContext, service_address, url_host
 from ngha.render.keystone import database_url
-from ngha.render.nodefiles import NodeFile, secret
+from ngha.render.nodefiles import NodeDirectory, NodeFile, secret
 
-PROGRAM = "/usr/local/lib/ngha-probe/ngha_probe.py"
-CONF = "/etc/ngha-probe/ngha-probe.conf"
-PORT = 8999
+PORT = DEFAULT_PORT
 RABBIT_USER = "openstack"
 
 
@@ -20,7 +19,7 @@ def transport_url(ctx: NodeContext) -> str:
     return f"rabbit://{hosts}/"
 
 
-def probe_files(ctx: NodeContext, units: list[str]) -> list[NodeFile]:
+def probe_files(ctx: NodeContext, units: list[str]) -> list[NodeFile | NodeDirectory]:
     conf = f"""\
 # Managed by ngha: ngha-probe, a small service that uses the database and the message
 # broker the way an OpenStack service does.
@@ -34,8 +33,10 @@ connection = {database_url(ctx, "ngha_probe", "ngha_probe")}
 host = {ctx.address}
 port = {PORT}
 """
-    files = [NodeFile(PROGRAM, service_source(), mode=0o755, restarts=tuple(units)),
-             NodeFile(CONF, conf, mode=0o600, restarts=tuple(units))]
-    files += [NodeFile(f"/etc/systemd/system/{unit}.service", unit_text(unit),
+    files: list[NodeFile | NodeDirectory] = [
+        NodeFile(INSTALL_PATH, service_source(), mode=0o755, restarts=tuple(units)),
+        NodeFile(CONFIG_FILE, conf, mode=0o600, restarts=tuple(units)),
+        NodeDirectory(CONFIG_DIR)]  # oslo.config refuses a missing --config-dir
+    files += [NodeFile(f"/etc/systemd/system/{unit}.service", unit_source(f"{unit}.service"),
                        restarts=(unit,)) for unit in units]
     return files
