@@ -6,6 +6,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 REFERENCE = EXAMPLES / "reference-3ctl.yaml"
+# One distinctive secret for every test that feeds one: if it shows up in any output,
+# something echoed it.
+SECRET = "S3cr3t-Dont-Echo-4242"
+SECRET_ENV = {"NGHA_DATABASE_PASSWORD": SECRET, "NGHA_REDIS_PASSWORD": SECRET,
+              "NGHA_RABBITMQ_PASSWORD": SECRET}
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ CASES = [
     ("bad node name", ("{name: ctl-0,", "{name: Ctl_0,"), 4, "not a valid node name",
      "nodes[0].name"),
     ("duplicate key", ("profile: nextgen\n", "profile: nextgen\nprofile: legacy\n"), 3,
-     "YAML syntax error", None),
+     "duplicate key 'profile' (first on line 2)", None),
     ("duplicate VIP", ("internal_api: 192.0.2.101", "internal_api: 192.0.2.100"), 9,
      "used by both", "vips.internal_api"),
     ("unknown network", ("  control:", "  ctrl:"), 8, "must be one of", "vips.ctrl"),
@@ -140,3 +140,13 @@ def test_missing_file(tmp_path):
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert "deployment file not found" in result.output
+
+
+def test_symlink_loop_as_deployment(tmp_path):
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    result = CliRunner().invoke(cli, ["render", str(tmp_path / "a.yaml"), "-o",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "Too many levels of symbolic links" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
