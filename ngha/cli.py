@@ -62,13 +62,17 @@ def validate(deployment: str, profile: str | None, environment: str | None) -> N
 @cli.command()
 @DEPLOYMENT
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="Directory to write (replaced atomically).")
+              help="Directory to write: a new or empty one, or one ngha rendered before "
+                   "(replaced atomically). Any other directory needs --force.")
 @PROFILE
 @ENVIRONMENT
 @click.option("--verify/--no-verify", default=True,
               help="Run crm_verify on the rendered CIB (default on).")
+@click.option("--force", is_flag=True,
+              help="Replace an output directory ngha did not render, and everything in it "
+                   "(never /, a system or home directory, or one holding the input files).")
 def render(deployment: str, output: str, profile: str | None, environment: str | None,
-           verify: bool) -> None:
+           verify: bool, force: bool) -> None:
     """Render cib.xml, pcs-commands.sh, per-node files, haproxy.cfg and the graph."""
     from ngha.cib.verify import crm_verify
     from ngha.model.load import load_deployment
@@ -81,7 +85,7 @@ def render(deployment: str, output: str, profile: str | None, environment: str |
                              f"{result.output}", file=deployment)
 
     loaded = load_deployment(deployment, environment, profile)
-    rendered = render_all(loaded, output, check=verify_cib if verify else None)
+    rendered = render_all(loaded, output, check=verify_cib if verify else None, force=force)
     summary = rendered.summary
     click.echo(f"rendered {loaded.profile} into {output}: "
                f"{summary['resources']['total']} resources, "

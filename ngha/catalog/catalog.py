@@ -119,6 +119,10 @@ def load_catalog() -> Catalog:
     return _load(os.environ.get(EXTRA_CATALOG_ENV, ""))
 
 
+def extra_catalog_files() -> list[Path]:
+    return [Path(p) for p in os.environ.get(EXTRA_CATALOG_ENV, "").split(":") if p]
+
+
 @lru_cache(maxsize=4)
 def _load(extra_files: str) -> Catalog:
     source = resources.files("ngha.catalog").joinpath("services.yaml")

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ngha.catalog import Catalog, load_catalog
+from ngha.catalog import Catalog, extra_catalog_files, load_catalog
 from ngha.errors import NghaError
 from ngha.model.deployment import SECRET_PARAMETER, Deployment
 from ngha.model.environment import Environment, load_environment, shipped_environment
@@ -36,6 +36,13 @@ class LoadedDeployment:
     services: tuple[ResolvedService, ...]
     profile: str
     document: YamlDocument
+
+    def input_files(self) -> list[Path]:
+        """Every file this deployment was read from or refers to: render never writes
+        over the directories holding them."""
+        files = [self.document.path, self.environment.path, *extra_catalog_files()]
+        files += [Path(ref.file) for ref in self.deployment.secrets.values() if ref.file]
+        return files
 
 
 def load_deployment(path: str | Path, environment: str | Path | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -12,6 +13,7 @@ from ngha.model.load import LoadedDeployment
 from ngha.profiles import build_desired_state
 from ngha.profiles.desired import DesiredState
 from ngha.render.corosync import COROSYNC_PATH, render_corosync
+from ngha.render.destination import check_destination
 from ngha.render.graph import dot_to_svg, render_dot
 from ngha.render.haproxy import SECRETS_DROPIN, SYSCTL, SYSCTL_PATH, render_haproxy
 from ngha.render.oslo import fragment_path, render_fragment
@@ -29,19 +31,21 @@ class Rendered:
 
 
 def render_all(loaded: LoadedDeployment, out_dir: str | Path, with_svg: bool = True,
-               check: Callable[[Path], None] | None = None) -> Rendered:
+               check: Callable[[Path], None] | None = None, force: bool = False) -> Rendered:
     """Build everything in memory first, then write it all into a staging tree.
 
-    `check` runs on the staging tree before it replaces out_dir (e.g. crm_verify on
-    cib.xml): if it raises, out_dir is left as it was.
+    out_dir must be new, empty or an earlier render (see destination.py; `force` allows any
+    other directory, never a protected one). `check` runs on the staging tree before it
+    replaces out_dir (e.g. crm_verify on cib.xml): if it raises, out_dir is left as it was.
     """
+    target = check_destination(out_dir, loaded.input_files(), force)
     desired = build_desired_state(loaded)
     core = set(loaded.catalog.core_names())
     files = artifact_files(loaded, desired)
     dot = render_dot(desired, core)
     svg = dot_to_svg(dot) if with_svg else None
     summary = summarize(desired)
-    with atomic_tree(out_dir) as tree:
+    with atomic_tree(target, _version(), loaded.profile) as tree:
         for relative, (content, mode) in files.items():
             tree.write(relative, content, mode)
         tree.write("graph.dot", dot)
@@ -51,6 +55,13 @@ def render_all(loaded: LoadedDeployment, out_dir: str | Path, with_svg: bool = T
         if check is not None:
             check(tree.root)
     return Rendered(directory=Path(out_dir), desired=desired, summary=summary)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("ngha")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def artifact_files(loaded: LoadedDeployment, desired: DesiredState) -> dict[str, tuple[str, int]]:
