@@ -1,4 +1,6 @@
-"""Semantic rules that need more than one field or the catalog. Each names its line."""
+"""Semantic rules that need more than one field or the catalog. Each names its line.
+
+"""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ from collections import Counter
 from ngha.catalog import Catalog
 from ngha.errors import NghaError
 from ngha.model.deployment import SECRET_NAMES, Deployment
-from ngha.model.environment import Environment
+from ngha.model.environment import HEAT_NONE, Environment
+from ngha.model.networks import validate_networks
 from ngha.model.resolve import deployed_services, unit_of
+from ngha.names import did_you_mean
 from ngha.yamlfile import YamlDocument, format_loc
 
 
@@ -18,8 +22,10 @@ def validate_semantics(doc: YamlDocument, deployment: Deployment, catalog: Catal
         raise NghaError(message, file=doc.path, line=doc.line_of(loc), field=format_loc(loc),
                         fix=fix)
 
-    _nodes(deployment, fail)
+    _node_names(deployment, fail)
     _vips(deployment, fail)
+    validate_networks(deployment, fail)
+    _corosync(deployment, fail)
     _services(deployment, catalog, fail)
     _units(deployment, catalog, fail)
     _roles(deployment, catalog, fail)
@@ -33,56 +39,57 @@ def _core_owned_by_pacemaker(catalog: Catalog, environment: Environment) -> None
     plain systemd the VIPs lose their HAProxy, and Galera could get two managers."""
     for name in catalog.core_names():
         if name in environment.not_deployed:
-            raise NghaError(f"core service {name!r} is marked as not deployed (OS::Heat::None)",
+            raise NghaError(f"core service {name!r} is marked as not deployed ({HEAT_NONE})",
                             file=environment.path, line=environment.lines.get(name),
                             fix=f"point it at its pacemaker/ template; ngha always deploys "
                                 f"{', '.join(catalog.core_names())}")
     for name in catalog.core_names():
         if not environment.owns(name):
             raise NghaError(f"core service {name!r} is not owned by Pacemaker",
-                            file=environment.path, line=environment.lines.get(name, environment.lines.get("top")),
+                            file=environment.path,
+                            line=environment.lines.get(name, environment.lines.get("top")),
                             fix=f"add {name} to pacemaker_services (or use its pacemaker/ "
                                 "template in a TripleO resource_registry)")
 
 
-def _nodes(deployment: Deployment, fail) -> None:
+def _node_names(deployment: Deployment, fail) -> None:
     seen_names: dict[str, int] = {}
-    seen_addresses: dict[str, int] = {}
     for i, node in enumerate(deployment.nodes):
         if node.name in seen_names:
             fail(f"duplicate node name {node.name!r} (also nodes[{seen_names[node.name]}])",
                  ("nodes", i, "name"), "give every node a unique name")
-        if node.address in seen_addresses:
-            fail(f"duplicate node address {node.address} (also nodes[{seen_addresses[node.address]}])",
-                 ("nodes", i, "address"), "give every node its own address")
         seen_names[node.name] = i
-        seen_addresses[node.address] = i
 
 
 def _vips(deployment: Deployment, fail) -> None:
     if "control" not in deployment.vips and "internal_api" not in deployment.vips:
         fail("needs a 'control' or 'internal_api' VIP (HAProxy's Galera and API fronts)",
              ("vips",), "add e.g. 'internal_api: 192.0.2.101' under vips")
-    node_addresses = {n.address: n.name for n in deployment.nodes}
     seen: dict[str, str] = {}
-    for net, vip in deployment.vip_list:
-        if vip.address in node_addresses:
-            fail(f"VIP {vip.address} clashes with node {node_addresses[vip.address]}'s address",
-                 ("vips", net), "pick an unused address for the VIP")
+    for name, vip in deployment.vip_list:
         if vip.address in seen:
-            fail(f"VIP {vip.address} is used by both '{seen[vip.address]}' and '{net}'",
-                 ("vips", net), "give each network its own VIP address")
-        seen[vip.address] = net
+            fail(f"VIP {vip.address} is used by both '{seen[vip.address]}' and '{name}'",
+                 ("vips", name), "give each network its own VIP address")
+        seen[vip.address] = name
+
+
+def _corosync(deployment: Deployment, fail) -> None:
+    corosync = deployment.corosync
+    if corosync.crypto and corosync.transport != "knet":
+        fail(f"crypto needs transport knet: corosync cannot encrypt {corosync.transport} "
+             "traffic (and refuses crypto settings for it)", ("corosync", "crypto"),
+             "use 'transport: knet' (recommended), or 'crypto: false' to accept clear-text "
+             "cluster traffic")
 
 
 def _services(deployment: Deployment, catalog: Catalog, fail) -> None:
     counts = Counter(s.name for s in deployment.services)
     for i, spec in enumerate(deployment.services):
         if spec.name not in catalog.services:
-            close = [n for n in catalog.services if spec.name in n or n in spec.name][:3]
-            hint = f"did you mean {', '.join(close)}? " if close else ""
-            fail(f"unknown service {spec.name!r}", ("services", i),
-                 f"{hint}use a name from the catalog (`ngha catalog` lists them)")
+            # the value is not repeated (it is at the line named); suggestions are catalog names
+            fail("unknown service: not in the catalog", ("services", i),
+                 did_you_mean(spec.name, catalog.services)
+                 + "use a name from the catalog (`ngha catalog` lists them)")
         if counts[spec.name] > 1:
             fail(f"service {spec.name!r} is listed more than once", ("services", i),
                  "list each service once; put overrides in a single entry")
@@ -115,8 +122,9 @@ def _roles(deployment: Deployment, catalog: Catalog, fail) -> None:
     for i, node in enumerate(deployment.nodes):
         for j, role in enumerate(node.roles or ()):
             if role not in catalog.services:
-                fail(f"unknown role {role!r}", ("nodes", i, "roles", j),
-                     "a role is a service name from the catalog, e.g. galera or haproxy")
+                fail("unknown role: not a service in the catalog", ("nodes", i, "roles", j),
+                     did_you_mean(role, catalog.services)
+                     + "a role is a service name from the catalog, e.g. galera or haproxy")
 
 
 def _secrets(deployment: Deployment, fail) -> None:
@@ -132,9 +140,11 @@ def _fencing(deployment: Deployment, fail) -> None:
     fenced: set[str] = set()
     for i, device in enumerate(deployment.fencing.devices):
         if deployment.node(device.node) is None:
-            fail(f"fencing device for unknown node {device.node!r}",
-                 ("fencing", "devices", i, "node"), "use a name from 'nodes'")
+            fail("fencing device for a node that is not in 'nodes'",
+                 ("fencing", "devices", i, "node"),
+                 f"use a name from 'nodes' ({', '.join(n.name for n in deployment.nodes)})")
         if device.node in fenced:
             fail(f"node {device.node!r} has more than one fencing device",
                  ("fencing", "devices", i, "node"), "declare one device per node")
         fenced.add(device.node)
+

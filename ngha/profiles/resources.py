@@ -43,10 +43,8 @@ def roles_in_use(deployment: Deployment) -> bool:
 
 
 def nodes_for(deployment: Deployment, service: str) -> list[str]:
-    """Nodes allowed to run a Pacemaker-owned service: those carrying its role, or every
-    node when no node carries that role (roles restrict only what they name)."""
-    carrying = [n.name for n in deployment.nodes if service in (n.roles or ())]
-    return carrying or [n.name for n in deployment.nodes]
+    """Nodes allowed to run a Pacemaker-owned service (see Deployment.nodes_running)."""
+    return [n.name for n in deployment.nodes_running(service)]
 
 
 def role_restricted(deployment: Deployment, service: str) -> bool:
@@ -54,12 +52,17 @@ def role_restricted(deployment: Deployment, service: str) -> bool:
 
 
 def vip_resources(deployment: Deployment) -> list[Primitive]:
-    return [
-        Primitive(id=vip.resource_id, agent="ocf:heartbeat:IPaddr2",
-                  instance_attributes={"ip": vip.address, "cidr_netmask": str(vip.prefix)},
-                  operations=VIP_OPS)
-        for _, vip in deployment.vip_list
-    ]
+    """One IPaddr2 per VIP, on its network's subnet (cidr_netmask), and on the interface
+    the file names (nic) when it names one; otherwise IPaddr2 finds the interface whose
+    subnet holds the address."""
+    resources = []
+    for name, vip in deployment.vip_list:
+        attributes = {"ip": vip.address, "cidr_netmask": str(deployment.vip_prefix(name))}
+        if vip.nic:
+            attributes["nic"] = vip.nic
+        resources.append(Primitive(id=vip.resource_id, agent="ocf:heartbeat:IPaddr2",
+                                   instance_attributes=attributes, operations=VIP_OPS))
+    return resources
 
 
 def vip_constraints(deployment: Deployment, haproxy_id: str) -> list[Order | Colocation]:

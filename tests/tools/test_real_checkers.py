@@ -16,33 +16,23 @@ from tests.conftest import EXAMPLES, REFERENCE, require_tool
 
 pytestmark = pytest.mark.tools
 
-ROLES = ("roles: [haproxy, galera, rabbitmq, redis, cinder-volume]")
+INPUTS = Path(__file__).parent.parent / "golden" / "inputs"
+FENCED = ("fencing", "fencing-2node")
 
 
 def variants(tmp_path: Path) -> dict[str, tuple[Path, str]]:
-    ref = REFERENCE.read_text()
-    with_roles = ref
-    for i in range(3):
-        with_roles = with_roles.replace(f"address: 192.0.2.1{i}}}",
-                                        f"address: 192.0.2.1{i}, {ROLES}}}")
-    fencing = ref.replace("secrets:", "fencing:\n  devices:\n" + "".join(
-        f"    - {{node: controller-{i}, agent: fence_ipmilan, parameters: "
-        f"{{ip: 192.0.2.5{i}, username: admin, password_script: /etc/ngha/ipmi-pass}}}}\n"
-        for i in range(3)) + "secrets:")
-    ipv6 = ref
-    for i in range(3):
-        ipv6 = ipv6.replace(f"address: 192.0.2.1{i}}}", f"address: 'fd00::1{i}'}}")
-    ipv6 = ipv6.replace("internal_api: 192.0.2.101", "internal_api: 'fd00::101'")
-    ipv6 = ipv6.replace("redis: 192.0.2.104", "redis: {address: 'fd00::104', netmask: 64}")
-    debian = ref.replace("distro: rdo", "distro: debian")
-    files = {"roles": with_roles, "fencing": fencing, "ipv6": ipv6, "debian": debian}
+    """The reference, the lab and every golden input, in both layouts (udpu-ipv6: the IPv6
+    input on corosync's udpu transport, which needs ip_version)."""
     cases = {"reference-nextgen": (REFERENCE, "nextgen"), "reference-legacy": (REFERENCE, "legacy"),
              "lab": (EXAMPLES / "lab-3ctl.yaml", "nextgen")}
-    for name, text in files.items():
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(text)
+    for path in sorted(INPUTS.glob("*.yaml")):
+        name = path.stem.removesuffix("-3ctl")
         cases[f"{name}-nextgen"] = (path, "nextgen")
         cases[f"{name}-legacy"] = (path, "legacy")
+    udpu = tmp_path / "udpu-ipv6.yaml"
+    udpu.write_text((INPUTS / "ipv6-3ctl.yaml").read_text().replace("transport: knet",
+                                                                     "transport: udpu"))
+    cases["udpu-ipv6"] = (udpu, "nextgen")
     return cases
 
 
@@ -63,7 +53,7 @@ def test_crm_verify_accepts_every_rendered_cib(rendered):
         proc = subprocess.run(["crm_verify", "-V", "--xml-file", str(out / "cib.xml")],
                               capture_output=True, text=True)
         output = (proc.stdout + proc.stderr).strip()
-        if name.startswith("fencing"):
+        if name.startswith(FENCED):
             # without a status section every node is unseen, hence "unclean": warnings only
             assert "error" not in output.lower(), f"{name}: {output}"
         else:
@@ -104,7 +94,7 @@ def test_haproxy_config_shape(rendered):
     redis = cfg.split("listen redis")[1].split("\nlisten ")[0]
     assert "expect string role:master" in redis and "${REDIS_PASSWORD}" in redis
     v6 = (rendered["ipv6-nextgen"] / "nodes/controller-0/etc/haproxy/haproxy.cfg").read_text()
-    assert "bind ipv6@fd00::101:3306" in v6 and "ipv6@fd00::10:3306" in v6
+    assert "bind ipv6@fd00::102:3306" in v6 and "ipv6@fd00::10:3306" in v6
 
 
 def _verify_dropins(unit_dir: Path) -> list[str]:
@@ -223,7 +213,7 @@ def test_corosync_accepts_rendered_config(rendered, tmp_path):
         if os.environ.get("CI"):
             pytest.fail("CI must run as root: this check needs a private network namespace")
         pytest.skip("needs root for a private network namespace")
-    for name in ("reference-nextgen", "lab", "ipv6-nextgen"):
+    for name in ("reference-nextgen", "lab", "ipv6-nextgen", "udpu-ipv6", "fencing-2node-nextgen"):
         conf = rendered[name] / "nodes" / sorted(os.listdir(rendered[name] / "nodes"))[0] / \
             "etc/corosync/corosync.conf"
         address = conf.read_text().split("ring0_addr: ")[1].split()[0]
@@ -235,4 +225,5 @@ def test_corosync_accepts_rendered_config(rendered, tmp_path):
         proc = subprocess.run(["unshare", "--net", "--mount", "sh", "-c", script],
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, f"{name}: {proc.stdout}{proc.stderr}"
-        assert "token: 10000" in conf.read_text() or name == "lab"
+        assert "token: 10000" in conf.read_text() or name in ("lab", "fencing-2node-nextgen")
+

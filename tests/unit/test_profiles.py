@@ -7,6 +7,8 @@ from ngha.profiles import build_desired_state
 from ngha.profiles.desired import Clone, Colocation, Location, Order
 from tests.conftest import EXAMPLES, REFERENCE
 
+INPUTS = REFERENCE.parent.parent / "tests" / "golden" / "inputs"
+
 
 def desired(profile, path=REFERENCE, environment=None):
     return build_desired_state(load_deployment(path, environment, profile=profile))
@@ -61,8 +63,8 @@ def test_core_resources_match_reference():
         'ha-all ^(?!amq\\.).* {"ha-mode":"all"}'
     assert rabbit.meta == {"ordered": "true", "interleave": "true"}
     assert by_id["openstack-cinder-volume"].agent == "systemd:openstack-cinder-volume"
-    vip = by_id["ip-192.0.2.100"]
-    assert vip.instance_attributes == {"ip": "192.0.2.100", "cidr_netmask": "32"}
+    vip = by_id["ip-192.0.2.100"]  # control VIP, on the nodes' control /24
+    assert vip.instance_attributes == {"ip": "192.0.2.100", "cidr_netmask": "24"}
 
 
 def test_nextgen_nodes_enable_systemd_units_and_disable_pacemaker_ones():
@@ -102,23 +104,15 @@ def test_debian_flavour_unit_names():
     assert {p.unit for p in state.nodes[0].disable} >= {"redis-server", "mariadb"}
 
 
-def test_roles_add_node_attributes_and_exclusive_rules(write_yaml):
-    text = REFERENCE.read_text().replace(
-        "  - {name: controller-0, address: 192.0.2.10}",
-        "  - {name: controller-0, address: 192.0.2.10, roles: [haproxy, galera, rabbitmq, redis, cinder-volume]}"
-    ).replace(
-        "  - {name: controller-1, address: 192.0.2.11}",
-        "  - {name: controller-1, address: 192.0.2.11, roles: [haproxy, galera, rabbitmq, redis, cinder-volume]}"
-    ).replace(
-        "  - {name: controller-2, address: 192.0.2.12}",
-        "  - {name: controller-2, address: 192.0.2.12, roles: [haproxy, rabbitmq, redis]}")
-    state = desired("nextgen", write_yaml(text))
+def test_roles_add_node_attributes_and_exclusive_rules():
+    state = desired("nextgen", INPUTS / "roles-3ctl.yaml")
     rules = [c for c in state.cluster.constraints if isinstance(c, Location)]
     assert {r.rsc for r in rules} == {"haproxy-clone", "rabbitmq-clone", "galera-master",
                                       "redis-master", "openstack-cinder-volume"}
     assert all(r.resource_discovery == "exclusive" and r.score == "0" for r in rules)
     assert state.cluster.node_attributes["controller-2"] == {
-        "haproxy-role": "true", "rabbitmq-role": "true", "redis-role": "true"}
+        "haproxy-role": "true", "rabbitmq-role": "true", "redis-role": "true",
+        "cinder-volume-role": "true"}
     galera = {r.id: r for r in state.cluster.resources}["galera-master"]
     assert galera.meta["promoted-max"] == "2"
     assert galera.primitive.instance_attributes["wsrep_cluster_address"] == \
