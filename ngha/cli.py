@@ -22,6 +22,9 @@ ENVIRONMENT = click.option("--environment", "-e", type=click.Path(dir_okay=False
                            help="Environment file saying which services Pacemaker owns "
                                 "(default: the profile's shipped one).")
 DEPLOYMENT = click.argument("deployment", type=click.Path(dir_okay=False))
+STRICT = click.option("--strict", is_flag=True,
+                      help="Treat warnings (e.g. a 2-node cluster without fencing) as errors: "
+                           "exit 2, nothing written.")
 
 
 class NghaGroup(click.Group):
@@ -41,16 +44,29 @@ def cli() -> None:
     """Deploy, verify and operate the minimal-Pacemaker HA architecture."""
 
 
+def report_warnings(loaded, strict: bool) -> None:
+    """Warnings go to stderr, one per finding; with --strict they fail the command."""
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if strict and loaded.warnings:
+        count = len(loaded.warnings)
+        raise NghaError(f"{count} warning{'s' if count > 1 else ''} and --strict: nothing was "
+                        "written", fix="resolve the warnings above, or run without --strict")
+
+
 @cli.command()
 @DEPLOYMENT
 @PROFILE
 @ENVIRONMENT
-def validate(deployment: str, profile: str | None, environment: str | None) -> None:
+@STRICT
+def validate(deployment: str, profile: str | None, environment: str | None,
+             strict: bool) -> None:
     """Check a deployment file (schema and semantics)."""
     from ngha.model.load import load_deployment
     from ngha.profiles import build_desired_state
 
     loaded = load_deployment(deployment, environment, profile)
+    report_warnings(loaded, strict)
     desired = build_desired_state(loaded)
     owned = sum(1 for s in desired.services if s.manager == "pacemaker")
     click.echo(f"{deployment}: valid ({loaded.profile}: {len(loaded.deployment.nodes)} nodes, "
@@ -71,8 +87,9 @@ def validate(deployment: str, profile: str | None, environment: str | None) -> N
 @click.option("--force", is_flag=True,
               help="Replace an output directory ngha did not render, and everything in it "
                    "(never /, a system or home directory, or one holding the input files).")
+@STRICT
 def render(deployment: str, output: str, profile: str | None, environment: str | None,
-           verify: bool, force: bool) -> None:
+           verify: bool, force: bool, strict: bool) -> None:
     """Render cib.xml, pcs-commands.sh, per-node files, haproxy.cfg and the graph."""
     from ngha.cib.verify import crm_verify
     from ngha.model.load import load_deployment
@@ -85,6 +102,7 @@ def render(deployment: str, output: str, profile: str | None, environment: str |
                              f"{result.output}", file=deployment)
 
     loaded = load_deployment(deployment, environment, profile)
+    report_warnings(loaded, strict)
     rendered = render_all(loaded, output, check=verify_cib if verify else None, force=force)
     summary = rendered.summary
     click.echo(f"rendered {loaded.profile} into {output}: "
@@ -164,6 +182,7 @@ def simulate(deployment: str, profile: str | None, environment: str | None,
     if not events and not all_events:
         raise click.UsageError("give at least one --event or --all-events")
     loaded = load_deployment(deployment, environment, profile)
+    report_warnings(loaded, strict=False)
     report = analyse(build_desired_state(loaded), list(events), all_events,
                      Path(dot_dir) if dot_dir else None)
     if as_json:

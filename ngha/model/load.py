@@ -19,6 +19,7 @@ from ngha.model.deployment import SECRET_PARAMETER, Deployment
 from ngha.model.environment import Environment, load_environment, shipped_environment
 from ngha.model.resolve import ResolvedService, resolve_services
 from ngha.model.validate import validate_semantics
+from ngha.model.warning import LoadWarning
 from ngha.yamlfile import YamlDocument, format_loc, plain, read_yaml
 
 # Union/validator tags pydantic puts into error locations; they are not part of the file.
@@ -36,6 +37,7 @@ class LoadedDeployment:
     services: tuple[ResolvedService, ...]
     profile: str
     document: YamlDocument
+    warnings: tuple[LoadWarning, ...] = ()
 
     def input_files(self) -> list[Path]:
         """Every file this deployment was read from or refers to: render never writes
@@ -56,10 +58,11 @@ def load_deployment(path: str | Path, environment: str | Path | None = None,
         raise NghaError(f"unknown profile {chosen_profile!r}", field="profile",
                         fix="use --profile nextgen or --profile legacy")
     env = load_environment(environment or shipped_environment(chosen_profile), catalog)
-    validate_semantics(document, deployment, catalog, env)
+    warnings = validate_semantics(document, deployment, catalog, env)
     services = resolve_services(deployment, catalog, env)
     return LoadedDeployment(deployment=deployment, environment=env, catalog=catalog,
-                            services=services, profile=chosen_profile, document=document)
+                            services=services, profile=chosen_profile, document=document,
+                            warnings=(*env.warnings, *warnings))
 
 
 def _validate_schema(document: YamlDocument) -> Deployment:

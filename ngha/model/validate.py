@@ -1,5 +1,6 @@
 """Semantic rules that need more than one field or the catalog. Each names its line.
 
+Errors raise NghaError; findings that should not stop a render are returned as warnings.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from ngha.model.deployment import SECRET_NAMES, Deployment
 from ngha.model.environment import HEAT_NONE, Environment
 from ngha.model.networks import validate_networks
 from ngha.model.resolve import deployed_services, unit_of
+from ngha.model.warning import LoadWarning
 from ngha.names import did_you_mean
 from ngha.yamlfile import YamlDocument, format_loc
 
 
 def validate_semantics(doc: YamlDocument, deployment: Deployment, catalog: Catalog,
-                       environment: Environment) -> None:
+                       environment: Environment) -> list[LoadWarning]:
     def fail(message: str, loc: tuple, fix: str) -> None:
         raise NghaError(message, file=doc.path, line=doc.line_of(loc), field=format_loc(loc),
                         fix=fix)
@@ -27,11 +29,13 @@ def validate_semantics(doc: YamlDocument, deployment: Deployment, catalog: Catal
     validate_networks(deployment, fail)
     _corosync(deployment, fail)
     _services(deployment, catalog, fail)
+    _not_deployed_in_environment(doc, deployment, environment)
     _units(deployment, catalog, fail)
     _roles(deployment, catalog, fail)
     _secrets(deployment, fail)
     _fencing(deployment, fail)
     _core_owned_by_pacemaker(catalog, environment)
+    return []
 
 
 def _core_owned_by_pacemaker(catalog: Catalog, environment: Environment) -> None:
@@ -50,6 +54,21 @@ def _core_owned_by_pacemaker(catalog: Catalog, environment: Environment) -> None
                             line=environment.lines.get(name, environment.lines.get("top")),
                             fix=f"add {name} to pacemaker_services (or use its pacemaker/ "
                                 "template in a TripleO resource_registry)")
+
+
+def _not_deployed_in_environment(doc: YamlDocument, deployment: Deployment,
+                                 environment: Environment) -> None:
+    """A service the deployment lists and the environment removes: one of them is wrong,
+    and dropping it silently would deploy less than the file says."""
+    for i, spec in enumerate(deployment.services):
+        if spec.name in environment.not_deployed:
+            where = f"{environment.path}:{environment.lines.get(spec.name, 1)}"
+            raise NghaError(f"{spec.name} is listed here, but the environment marks it "
+                            f"{HEAT_NONE} (not deployed) at {where}",
+                            file=doc.path, line=doc.line_of(("services", i)),
+                            field=f"services[{i}]",
+                            fix=f"remove {spec.name} from services, or map it to its template "
+                                f"in {environment.path}")
 
 
 def _node_names(deployment: Deployment, fail) -> None:
