@@ -35,7 +35,7 @@ def validate_semantics(doc: YamlDocument, deployment: Deployment, catalog: Catal
     _secrets(deployment, fail)
     _fencing(deployment, fail)
     _core_owned_by_pacemaker(catalog, environment)
-    return []
+    return _two_node_fencing(doc, deployment)
 
 
 def _core_owned_by_pacemaker(catalog: Catalog, environment: Environment) -> None:
@@ -167,3 +167,17 @@ def _fencing(deployment: Deployment, fail) -> None:
                  ("fencing", "devices", i, "node"), "declare one device per node")
         fenced.add(device.node)
 
+
+def _two_node_fencing(doc: YamlDocument, deployment: Deployment) -> list[LoadWarning]:
+    """Two nodes keep quorum after a split (corosync two_node): without fencing, each
+    would run every resource (split brain). Allowed for labs, so a warning."""
+    if len(deployment.nodes) != 2:
+        return []
+    fenced = {d.node for d in deployment.fencing.devices} if deployment.fencing else set()
+    unfenced = [n.name for n in deployment.nodes if n.name not in fenced]
+    if not unfenced:
+        return []
+    return [LoadWarning(f"2-node cluster without fencing for {', '.join(unfenced)}: after a "
+                        "network split both nodes keep quorum and each runs every resource",
+                        file=doc.path, line=doc.line_of(("nodes",)), field="nodes",
+                        fix="add a fencing device for each node (fencing: devices: ...)")]

@@ -128,18 +128,38 @@ def owned_resources(loaded: LoadedDeployment,
     return resources, constraints
 
 
+# Fence-race delay on 2-node clusters (see fence_race_delay).
+FENCE_RACE_DELAY = "15s"
+DELAY_PARAMETERS = ("pcmk_delay_base", "pcmk_delay_max", "delay")
+
+
 def fencing_resources(deployment: Deployment) -> tuple[list[Primitive], list[Location]]:
     """One stonith device per node, kept off the node it fences."""
     devices, locations = [], []
     for device in deployment.fencing.devices if deployment.fencing else ():
         rid = f"fence-{device.node}"
+        parameters = {**device.parameters, **fence_race_delay(deployment, device.node,
+                                                               device.parameters),
+                      "pcmk_host_list": device.node}
         devices.append(Primitive(id=rid, agent=f"stonith:{device.agent}",
-                                 instance_attributes={**device.parameters,
-                                                      "pcmk_host_list": device.node},
+                                 instance_attributes=parameters,
                                  operations=(Operation("monitor", interval="60s"),)))
         locations.append(Location(id=f"location-{rid}-{device.node}--INFINITY", rsc=rid,
                                   node=device.node, score="-INFINITY"))
     return devices, locations
+
+
+def fence_race_delay(deployment: Deployment, node: str,
+                     parameters: dict[str, str]) -> dict[str, str]:
+    """On two nodes a split leaves both quorate, and each tries to fence the other at once.
+    Delaying the device that fences the first listed node makes that node's shot land
+    first: the first node survives a fence race (docs/architecture.md). A delay the file
+    already sets wins."""
+    if len(deployment.nodes) != 2 or node != deployment.nodes[0].name:
+        return {}
+    if any(name in parameters for name in DELAY_PARAMETERS):
+        return {}
+    return {"pcmk_delay_base": FENCE_RACE_DELAY}
 
 
 def role_rules(deployment: Deployment, owned: list[tuple[str, str]]) -> tuple[
