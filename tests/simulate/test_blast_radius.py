@@ -118,3 +118,23 @@ def test_compare_reports_blast_radius():
     assert rows["monitor-fail:galera@controller-0"] == {
         "event": "monitor-fail:galera@controller-0", "legacy": 33, "nextgen": 0}
     assert rows["restart:galera"]["legacy"] == 97 and rows["restart:galera"]["nextgen"] == 0
+
+
+def test_legacy_blast_radius_with_chain_holes_is_not_understated(write_yaml):
+    """A Galera failure on one node restarts openstack-core there and every service
+    ordered after it, bridged links included: none is left out of the count."""
+    from tests.unit.test_legacy_chains import HOLEY
+
+    require_tool("crm_simulate")
+    desired = build_desired_state(load_deployment(write_yaml(HOLEY)))
+    rep = analyse(desired, ["monitor-fail:galera@controller-0"], False)
+    (transition,) = rep.transitions
+    hit = {a.resource for a in transition.collateral if a.node == "controller-0"}
+    services = {r.id for r in desired.cluster.resources
+                if r.id.startswith(("openstack-", "neutron-", "httpd"))}
+    # cinder-volume is a primitive: it runs on one node, and is restarted only there
+    assert services - {"openstack-cinder-volume"} <= hit, services - hit
+    for bridged in ("openstack-nova-scheduler-clone", "openstack-nova-conductor-clone",
+                    "neutron-l3-agent-clone", "openstack-aodh-evaluator-clone",
+                    "openstack-aodh-listener-clone", "openstack-heat-engine-clone"):
+        assert bridged in hit
