@@ -1,10 +1,10 @@
 """Golden files, like Pacemaker's scheduler regression suite: the rendered reference
 deployment is checked in, so any change in output is a visible diff in review.
 
-Regenerate after an intended change with:  make golden
+Regenerate after an intended change with `make golden` (NGHA_UPDATE_GOLDEN=1), never in CI:
+a test that rewrites its expectations cannot fail.
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ import pytest
 from ngha.model.load import load_deployment
 from ngha.render.artifacts import render_all
 from ngha.render.destination import MANIFEST
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, update_golden_requested
 
 GOLDEN = Path(__file__).parent
 CASES = {
@@ -35,7 +35,7 @@ def test_rendered_output_matches_golden(case, tmp_path):
     out = tmp_path / case
     render_all(load_deployment(deployment, profile=profile), out, with_svg=False)
     expected_dir = GOLDEN / case
-    if os.environ.get("NGHA_UPDATE_GOLDEN") == "1":
+    if update_golden_requested():
         import shutil
         shutil.rmtree(expected_dir, ignore_errors=True)
         shutil.copytree(out, expected_dir, ignore=shutil.ignore_patterns(MANIFEST))
@@ -43,3 +43,14 @@ def test_rendered_output_matches_golden(case, tmp_path):
     assert sorted(actual) == sorted(expected), "set of rendered files changed"
     for name in expected:
         assert actual[name] == expected[name], f"{case}/{name} differs from the golden file"
+
+
+def test_update_golden_is_refused_in_ci(monkeypatch):
+    monkeypatch.setenv("NGHA_UPDATE_GOLDEN", "1")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="never rewritten in CI"):
+        update_golden_requested()
+    monkeypatch.setenv("CI", "")
+    assert update_golden_requested()
+    monkeypatch.delenv("NGHA_UPDATE_GOLDEN")
+    assert not update_golden_requested()

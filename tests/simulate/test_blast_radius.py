@@ -1,7 +1,6 @@
 """Blast radius from Pacemaker's own scheduler, for the reference deployment."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from ngha.cli import cli
 from ngha.model.load import load_deployment
 from ngha.profiles import build_desired_state
 from ngha.simulate.run import analyse
-from tests.conftest import REFERENCE, require_tool
+from tests.conftest import REFERENCE, require_tool, update_golden_requested
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "simulate"
 CORE_FAILURES = [f"monitor-fail:{rsc}@controller-{n}" for rsc in ("galera", "rabbitmq", "redis")
@@ -81,7 +80,7 @@ def test_transitions_match_golden(profile):
     rep = report(profile, GOLDEN_EVENTS)
     actual = [t.as_dict() for t in rep.transitions]
     path = GOLDEN / f"reference-{profile}.json"
-    if os.environ.get("NGHA_UPDATE_GOLDEN") == "1":
+    if update_golden_requested():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(actual, indent=1) + "\n")
     assert actual == json.loads(path.read_text())
