@@ -13,6 +13,7 @@ from ngha.cib.verify import crm_verify
 from ngha.model.load import load_deployment
 from ngha.render.artifacts import render_all
 from tests.conftest import EXAMPLES, REFERENCE, require_tool
+from tests.golden.test_golden import assert_stonith_enabled
 
 pytestmark = pytest.mark.tools
 
@@ -54,6 +55,7 @@ def test_crm_verify_accepts_every_rendered_cib(rendered):
                               capture_output=True, text=True)
         output = (proc.stdout + proc.stderr).strip()
         if name.startswith(FENCED):
+            assert_stonith_enabled(out / "cib.xml")
             # without a status section every node is unseen, hence "unclean": warnings only
             assert "error" not in output.lower(), f"{name}: {output}"
         else:
@@ -151,9 +153,15 @@ def _seed_cib(cib_xml: Path, target: Path) -> None:
     target.write_bytes(etree.tostring(seed))
 
 
+def _nvpairs(elements) -> tuple:
+    return tuple(sorted((n.get("name"), n.get("value")) for e in elements
+                        for n in e.iter("nvpair")))
+
+
 def _shape(cib_file: Path) -> dict:
     """What must be equal between ngha's CIB and the one pcs builds (ids and values, not the
-    order of attributes or generated sub-ids)."""
+    order of attributes or generated sub-ids): cluster properties, resource defaults,
+    resources with every operation attribute (on-fail, role ...), constraints, nodes."""
     root = etree.parse(str(cib_file)).getroot()
     prims = {}
     for p in root.iter("primitive"):
@@ -164,8 +172,8 @@ def _shape(cib_file: Path) -> dict:
             tuple(sorted((n.get("name"), n.get("value"))
                          for n in p.findall("instance_attributes/nvpair"))),
             tuple(sorted((n.get("name"), n.get("value")) for n in p.findall("meta_attributes/nvpair"))),
-            tuple(sorted((o.get("name"), o.get("interval"), o.get("timeout") or "",
-                          o.get("role") or "") for o in p.findall("operations/op"))))
+            tuple(sorted(tuple(sorted((k, v) for k, v in o.attrib.items() if k != "id"))
+                         for o in p.findall("operations/op"))))
     clones = {c.get("id"): tuple(sorted((n.get("name"), n.get("value"))
                                         for n in c.findall("meta_attributes/nvpair")))
               for c in root.iter("clone")}
@@ -179,7 +187,9 @@ def _shape(cib_file: Path) -> dict:
     node_attributes = {n.get("uname"): tuple(sorted((p.get("name"), p.get("value")) for p in
                                                     n.findall("instance_attributes/nvpair")))
                        for n in root.iter("node")}
-    return {"primitives": prims, "clones": clones, "constraints": constraints,
+    return {"properties": _nvpairs(root.findall("configuration/crm_config")),
+            "resource_defaults": _nvpairs(root.findall("configuration/rsc_defaults")),
+            "primitives": prims, "clones": clones, "constraints": constraints,
             "node_attributes": node_attributes}
 
 
@@ -204,6 +214,7 @@ def test_pcs_script_builds_the_same_cib_and_is_rerunnable(rendered, tmp_path, ca
     assert _shape(cib) == before
 
 
+@pytest.mark.lab  # it creates network namespaces: run with the lab tests, not next to them
 def test_corosync_accepts_rendered_config(rendered, tmp_path):
     """corosync -t parses the file, must find the local node in the nodelist and, with
     crypto on, read an authkey: so the check runs in throw-away network and mount
@@ -227,3 +238,19 @@ def test_corosync_accepts_rendered_config(rendered, tmp_path):
         assert proc.returncode == 0, f"{name}: {proc.stdout}{proc.stderr}"
         assert "token: 10000" in conf.read_text() or name in ("lab", "fencing-2node-nextgen")
 
+
+@pytest.mark.parametrize("mutation", ["property", "resource default", "on-fail"])
+def test_cib_comparison_sees_properties_defaults_and_op_attributes(rendered, tmp_path, mutation):
+    """The pcs comparison above can fail on each of these: a pcs script that forgot a
+    cluster property, a resource default or an operation's on-fail would be caught."""
+    cib = etree.parse(str(rendered["reference-nextgen"] / "cib.xml"))
+    if mutation == "property":
+        cib.find(".//crm_config//nvpair[@name='stonith-enabled']").set("value", "true")
+    elif mutation == "resource default":
+        cib.find(".//rsc_defaults//nvpair").set("value", "100")
+    else:
+        promote = cib.find(".//primitive[@id='galera']/operations/op[@name='promote']")
+        del promote.attrib["on-fail"]
+    changed = tmp_path / "changed.xml"
+    cib.write(str(changed))
+    assert _shape(changed) != _shape(rendered["reference-nextgen"] / "cib.xml")
