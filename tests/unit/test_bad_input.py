@@ -252,7 +252,10 @@ def apply(edits: tuple[tuple[str, str], ...], text: str = GOOD) -> str:
 
 
 def run(args: list[str]):
-    return CliRunner().invoke(cli, args, env=SECRET_ENV)
+    """The CLI with SECRET in the environment; whatever happens, it never shows it."""
+    result = CliRunner().invoke(cli, args, env=SECRET_ENV)
+    assert SECRET not in result.output, result.output
+    return result
 
 
 @pytest.mark.parametrize("bad", CASES, ids=[c.name for c in CASES])

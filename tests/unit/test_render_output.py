@@ -15,11 +15,14 @@ from ngha.model.load import load_deployment
 from ngha.render import tree as tree_module
 from ngha.render.artifacts import render_all
 from ngha.render.destination import MANIFEST
-from tests.conftest import REFERENCE
+from tests.conftest import REFERENCE, SECRET, SECRET_ENV
 
 
 def render(*args: str):
-    return CliRunner().invoke(cli, ["render", str(REFERENCE), "--no-verify", *args])
+    result = CliRunner().invoke(cli, ["render", str(REFERENCE), "--no-verify", *args],
+                                env=SECRET_ENV)
+    assert SECRET not in result.output, result.output
+    return result
 
 
 def leftovers(parent: Path) -> list[str]:
