@@ -3,18 +3,49 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
 
 from ngha.errors import NghaError
+from ngha.names import config_path_problem, service_name_problem, unit_name_problem
 from ngha.yamlfile import format_loc, plain, read_yaml
 
 Distro = Literal["rdo", "debian"]
 Mode = Literal["active-active", "active-passive"]
+# Names the catalog puts into Pacemaker ids, XML attributes and haproxy.cfg.
+XML_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,100}")
+ATTRIBUTE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,100}")
+AGENT = re.compile(r"[a-z]+(:[A-Za-z0-9_.${}-]+){1,2}")
+HAPROXY_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+HTTP_PATH = re.compile(r"/[A-Za-z0-9/_.~-]{0,200}")
+TRIPLEO_NAME = re.compile(r"[A-Za-z0-9]{1,100}")
+
+
+def _check(pattern: re.Pattern, value: str | None, what: str) -> str | None:
+    if value is not None and not pattern.fullmatch(value):
+        raise ValueError(f"not {what}")
+    return value
+
+
+def _checked_by(problem_of):
+    """An AfterValidator raising `problem_of(value)` when there is one."""
+    def check(value: str) -> str:
+        problem = problem_of(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+    return AfterValidator(check)
+
+
+UnitName = Annotated[str, _checked_by(unit_name_problem)]
+ConfigPath = Annotated[str, _checked_by(config_path_problem)]
+ServiceName = Annotated[str, _checked_by(service_name_problem)]
 
 
 class Strict(BaseModel):
@@ -30,11 +61,18 @@ class Op(Strict):
     timeout: str | None = None
     role: str | None = None
 
+    @model_validator(mode="after")
+    def _extra_names(self) -> "Op":
+        # extra keys become attributes of the <op> element and words of the pcs script
+        for name in self.model_extra or {}:
+            _check(ATTRIBUTE_NAME, name, "an operation attribute name (e.g. on-fail)")
+        return self
+
 
 class OrderAfter(Strict):
     """"This service starts after `service`" in the legacy layout (optionally colocated)."""
 
-    service: str
+    service: ServiceName
     action: Literal["start", "promote"] = "start"
     colocated: bool = False
     kind: Literal["Mandatory", "Optional", "Serialize"] = "Mandatory"
@@ -53,11 +91,33 @@ class PacemakerSpec(Strict):
     clone_meta: dict[str, str] = Field(default_factory=dict)
     ops: tuple[Op, ...] = ()
 
+    @field_validator("agent")
+    @classmethod
+    def _agent(cls, value: str) -> str:
+        return _check(AGENT, value, "a resource agent (class:provider:type)")
+
+    @field_validator("id", "clone_id")
+    @classmethod
+    def _ids(cls, value: str | None) -> str | None:
+        return _check(XML_ID, value, "a Pacemaker id (letters, digits, '_', '.', '-')")
+
+    @field_validator("instance_attributes", "meta", "clone_meta")
+    @classmethod
+    def _attribute_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            _check(ATTRIBUTE_NAME, name, "an attribute name (letters, digits, '_', '-')")
+        return value
+
 
 class LegacySpec(Strict):
     agent: str | None = None  # default systemd:<unit>
     after: tuple[OrderAfter, ...] = ()
     ops: tuple[Op, ...] | None = None
+
+    @field_validator("agent")
+    @classmethod
+    def _agent(cls, value: str | None) -> str | None:
+        return _check(AGENT, value, "a resource agent (class:provider:type)")
 
 
 class ApiSpec(Strict):
@@ -68,23 +128,39 @@ class ApiSpec(Strict):
     networks: tuple[str, ...] = ("public", "internal_api")
     check: str | None = None  # HTTP path for an httpchk; None means a TCP check
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check(HAPROXY_NAME, value, "an HAProxy section name (letters, digits, '_.-')")
+
+    @field_validator("check")
+    @classmethod
+    def _check_path(cls, value: str | None) -> str | None:
+        return _check(HTTP_PATH, value, "an HTTP path (e.g. /v3)")
+
 
 class CatalogService(Strict):
     name: str = ""
     description: str = ""
     core: bool = False
-    units: dict[Distro, str]
+    units: dict[Distro, UnitName]
     mode: Mode = "active-active"
     mode_fixed: bool = False
     type: Literal["simple", "oneshot"] = "simple"
     database: bool = False
     broker: bool = False
     redis: bool = False
-    config_files: tuple[str, ...] = ()
+    config_files: tuple[ConfigPath, ...] = ()
     tripleo: str | None = None
     api: ApiSpec | None = None
     pacemaker: PacemakerSpec | None = None
     legacy: LegacySpec = LegacySpec()
+
+    # A site-local catalog is user input: its names end up in paths, ids and shell words.
+    @field_validator("tripleo")
+    @classmethod
+    def _tripleo(cls, value: str | None) -> str | None:
+        return _check(TRIPLEO_NAME, value, "a TripleO service name (letters and digits)")
 
 
 class PseudoResource(Strict):
@@ -98,8 +174,8 @@ class PseudoResource(Strict):
 
 
 class Catalog(Strict):
-    services: dict[str, CatalogService]
-    legacy_pseudo_resources: dict[str, PseudoResource] = Field(default_factory=dict)
+    services: dict[ServiceName, CatalogService]
+    legacy_pseudo_resources: dict[ServiceName, PseudoResource] = Field(default_factory=dict)
     tripleo_ignored: tuple[str, ...] = ()
 
     def by_tripleo_name(self) -> dict[str, str]:
@@ -117,6 +193,10 @@ def load_catalog() -> Catalog:
     (colon-separated YAML files with a `services:` mapping), so an operator can add a
     service without touching ngha."""
     return _load(os.environ.get(EXTRA_CATALOG_ENV, ""))
+
+
+def extra_catalog_files() -> list[Path]:
+    return [Path(p) for p in os.environ.get(EXTRA_CATALOG_ENV, "").split(":") if p]
 
 
 @lru_cache(maxsize=4)
@@ -142,8 +222,9 @@ def _parse(path: Path) -> Catalog:
         catalog = Catalog.model_validate(plain(doc.data))
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise NghaError(err["msg"], file=path, line=doc.line_of(err["loc"]),
-                        field=format_loc(err["loc"]),
+        loc = tuple(part for part in err["loc"] if part != "[key]")
+        raise NghaError(err["msg"].removeprefix("Value error, "), file=path,
+                        line=doc.line_of(loc), field=format_loc(loc),
                         fix="see the field list at the top of ngha/catalog/services.yaml") from None
     named = {name: svc.model_copy(update={"name": name}) for name, svc in catalog.services.items()}
     return catalog.model_copy(update={"services": named})

@@ -10,6 +10,8 @@ import click
 from rich.table import Table
 
 from ngha.cli.output import console
+from ngha.errors import NghaError
+from ngha.model.load import load_deployment
 
 PROFILE = click.option("--profile", type=click.Choice(["nextgen", "legacy"]), default=None,
                        help="Override the deployment's profile.")
@@ -17,18 +19,33 @@ ENVIRONMENT = click.option("--environment", "-e", type=click.Path(dir_okay=False
                            help="Environment file saying which services Pacemaker owns "
                                 "(default: the profile's shipped one).")
 DEPLOYMENT = click.argument("deployment", type=click.Path(dir_okay=False))
+STRICT = click.option("--strict", is_flag=True,
+                      help="Treat warnings (e.g. a 2-node cluster without fencing) as errors: "
+                           "exit 2, nothing written.")
+
+
+def report_warnings(loaded, strict: bool) -> None:
+    """Warnings go to stderr, one per finding; with --strict they fail the command."""
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if strict and loaded.warnings:
+        count = len(loaded.warnings)
+        raise NghaError(f"{count} warning{'s' if count > 1 else ''} and --strict: nothing was "
+                        "written", fix="resolve the warnings above, or run without --strict")
 
 
 @click.command()
 @DEPLOYMENT
 @PROFILE
 @ENVIRONMENT
-def validate(deployment: str, profile: str | None, environment: str | None) -> None:
+@STRICT
+def validate(deployment: str, profile: str | None, environment: str | None,
+             strict: bool) -> None:
     """Check a deployment file (schema and semantics)."""
-    from ngha.model.load import load_deployment
     from ngha.profiles import build_desired_state
 
     loaded = load_deployment(deployment, environment, profile)
+    report_warnings(loaded, strict)
     desired = build_desired_state(loaded)
     owned = sum(1 for s in desired.services if s.manager == "pacemaker")
     click.echo(f"{deployment}: valid ({loaded.profile}: {len(loaded.deployment.nodes)} nodes, "
@@ -40,17 +57,24 @@ def validate(deployment: str, profile: str | None, environment: str | None) -> N
 @click.command()
 @DEPLOYMENT
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="Directory to write (replaced atomically).")
+              help="Directory to write: a new or empty one, or one ngha rendered before "
+                   "(replaced atomically). Any other directory needs --force.")
 @PROFILE
 @ENVIRONMENT
 @click.option("--verify/--no-verify", default=True,
               help="Run crm_verify on the rendered CIB (default on).")
+@click.option("--force", is_flag=True,
+              help="Replace an output directory ngha did not render, and everything in it "
+                   "(never /, a system or home directory, or one holding the input files).")
+@STRICT
 def render(deployment: str, output: str, profile: str | None, environment: str | None,
-           verify: bool) -> None:
+           verify: bool, force: bool, strict: bool) -> None:
     """Render cib.xml, pcs-commands.sh, per-node files, haproxy.cfg and the graph."""
     from ngha.render.artifacts import render_deployment
 
-    rendered = render_deployment(deployment, output, environment, profile, verify)
+    loaded = load_deployment(deployment, environment, profile)
+    report_warnings(loaded, strict)
+    rendered = render_deployment(loaded, output, verify, force)
     summary = rendered.summary
     click.echo(f"rendered {rendered.profile} into {output}: "
                f"{summary['resources']['total']} resources, "
@@ -122,12 +146,14 @@ def simulate(deployment: str, profile: str | None, environment: str | None,
              events: tuple[str, ...], all_events: bool, as_json: bool,
              dot_dir: str | None) -> None:
     """Blast radius of single failures, from Pacemaker's own scheduler (crm_simulate)."""
-    from ngha.simulate.run import simulate_deployment
+    from ngha.simulate.run import simulate_loaded
 
     if not events and not all_events:
         raise click.UsageError("give at least one --event or --all-events")
-    report = simulate_deployment(deployment, environment, profile, list(events), all_events,
-                                 Path(dot_dir) if dot_dir else None)
+    loaded = load_deployment(deployment, environment, profile)
+    report_warnings(loaded, strict=False)
+    report = simulate_loaded(loaded, list(events), all_events,
+                             Path(dot_dir) if dot_dir else None)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
         return

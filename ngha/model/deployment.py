@@ -1,30 +1,36 @@
 """The deployment file's schema: what an operator writes, typed and checked field by field.
 
 Cross-field rules that need the catalog (unknown services, A/P as clone, address clashes)
-live in validate.py so that every message can name the line of the offending field.
+live in validate.py and networks.py so that every message can name the line of the
+offending field. Messages never repeat a refused value: it may be a pasted secret.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator,
                       model_validator)
 
-NETWORKS = ("control", "public", "internal_api", "storage", "storage_mgmt", "redis")
-Network = Literal["control", "public", "internal_api", "storage", "storage_mgmt", "redis"]
+from ngha.model.addresses import (HostAddress, IPAddress, IPNetwork, parse_address,
+                                  parse_host_address)
+from ngha.names import config_path_problem, interface_name_problem, unit_name_problem
+
+# The networks of a TripleO controller (public is TripleO's "external").
+NodeNetwork = Literal["control", "public", "internal_api", "storage", "storage_mgmt"]
+NODE_NETWORKS: tuple[str, ...] = get_args(NodeNetwork)
+# VIPs are named after their network, plus the redis VIP, which lives on internal_api.
+VipName = Literal["control", "public", "internal_api", "storage", "storage_mgmt", "redis"]
+NETWORKS: tuple[str, ...] = get_args(VipName)  # VIP names, in canonical order
+REDIS_VIP_NETWORK = "internal_api"
 HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
-# systemd unit names (without .service): letters, digits and :-_.\@, no leading '-'.
-UNIT_NAME = re.compile(r"[A-Za-z0-9_.@:][A-Za-z0-9_.@:-]{0,200}")
-CONFIG_PATH = re.compile(r"(/[A-Za-z0-9_.@+-]+)+")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SECRET_NAMES = ("database_password", "rabbitmq_password", "redis_password")
 # Parameter names that hold a credential (password, api/access keys, IPMI Kg key, SNMP
 # community ...): never accepted inline in fencing parameters, they would land in the CIB.
-SECRET_PARAMETER = re.compile(r"(passw|secret|token|community|key|_kg$|^kg$|cred|auth)",
-                              re.IGNORECASE)
+SECRET_PARAMETER = re.compile(
+    r"(passw|secret|token|community|key|_kg$|^kg$|cred|auth|(^|_)pw(d)?($|_))", re.IGNORECASE)
 
 
 class Strict(BaseModel):
@@ -32,49 +38,117 @@ class Strict(BaseModel):
 
 
 class Node(Strict):
+    """A controller with one address for every network (`address: 192.0.2.10`, optionally
+    with its prefix, `192.0.2.10/24`) or one per network (`addresses: {control: ...,
+    internal_api: ...}`, TripleO style)."""
+
     name: str
-    address: str
+    single_address: str | None = Field(None, alias="address")
+    addresses: dict[NodeNetwork, str] | None = None
     roles: tuple[str, ...] | None = None
 
     @field_validator("name")
     @classmethod
     def _hostname(cls, value: str) -> str:
         if not HOSTNAME.fullmatch(value):
-            raise ValueError(f"{value!r} is not a valid node name: use lower-case letters, "
-                             "digits and '-' (a short hostname)")
+            raise ValueError("not a valid node name: use lower-case letters, digits and '-' "
+                             "(a short hostname)")
         return value
 
-    @field_validator("address")
+    @field_validator("single_address")
     @classmethod
-    def _address(cls, value: str) -> str:
-        return str(parse_address(value))
+    def _single(cls, value: str | None) -> str | None:
+        return None if value is None else str(parse_host_address(value))
+
+    @field_validator("addresses")
+    @classmethod
+    def _per_network(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("give at least one network address, e.g. {control: 192.0.2.10/24}")
+        return {network: str(parse_host_address(text)) for network, text in value.items()}
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Node":
+        if (self.single_address is None) == (self.addresses is None):
+            raise ValueError("give either 'address' (one address for every network) or "
+                             "'addresses' (one per network), not both or neither")
+        return self
 
     @property
-    def ip(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-        return ipaddress.ip_address(self.address)
+    def per_network(self) -> bool:
+        return self.addresses is not None
+
+    def host_addresses(self) -> dict[str | None, HostAddress]:
+        """network -> address as written; the one-address form is {None: address}."""
+        if self.addresses is None:
+            return {None: parse_host_address(self.single_address or "")}
+        return {network: parse_host_address(text) for network, text in self.addresses.items()}
+
+    @property
+    def primary(self) -> HostAddress:
+        """The cluster address (corosync ring0, HAProxy servers): control, else the first."""
+        hosts = self.host_addresses()
+        return hosts.get("control") or next(iter(hosts.values()))
+
+    @property
+    def address(self) -> str:
+        return str(self.primary.ip)
+
+    @property
+    def ip(self) -> IPAddress:
+        return self.primary.ip
+
+    def host_on(self, network: str) -> HostAddress | None:
+        """The address on `network`; the one address in the simple form; None if the node
+        has addresses per network and none on this one."""
+        hosts = self.host_addresses()
+        return hosts[None] if None in hosts else hosts.get(network)
+
+    def address_on(self, network: str) -> str | None:
+        host = self.host_on(network)
+        return None if host is None else str(host.ip)
+
+    def prefix_on(self, network: str) -> int | None:
+        host = self.host_on(network)
+        return None if host is None else host.prefix
 
 
 class Vip(Strict):
     address: str
-    netmask: StrictInt | None = None  # prefix length; default 32 for IPv4, 64 for IPv6
+    netmask: StrictInt | None = None  # prefix length; default: the network's, else 32 / 64
+    network: NodeNetwork | None = None  # default: the VIP's name (the redis VIP: internal_api)
+    nic: str | None = None  # IPaddr2's nic: the interface to add the VIP to
 
     @field_validator("address")
     @classmethod
     def _address(cls, value: str) -> str:
         return str(parse_address(value))
 
+    @field_validator("nic")
+    @classmethod
+    def _nic(cls, value: str | None) -> str | None:
+        problem = None if value is None else interface_name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _netmask(self) -> "Vip":
-        bits = ipaddress.ip_address(self.address).max_prefixlen
+        bits = self.ip.max_prefixlen
         if self.netmask is not None and not 1 <= self.netmask <= bits:
             raise ValueError(f"netmask must be a prefix length from 1 to {bits}")
         return self
 
     @property
-    def prefix(self) -> int:
-        if self.netmask is not None:
-            return self.netmask
-        return 32 if ipaddress.ip_address(self.address).version == 4 else 64
+    def ip(self) -> IPAddress:
+        return parse_address(self.address)
+
+    @property
+    def default_prefix(self) -> int:
+        """What IPaddr2 gets when neither the VIP nor its network says: a host route."""
+        return 32 if self.ip.version == 4 else 64
 
     @property
     def resource_id(self) -> str:
@@ -93,29 +167,33 @@ class ServiceSpec(Strict):
     @field_validator("unit")
     @classmethod
     def _unit(cls, value: str | None) -> str | None:
-        # The unit name becomes a Pacemaker id, a file path and a shell word: keep it plain.
         if value is not None:
             value = value.removesuffix(".service")
-            if not UNIT_NAME.fullmatch(value) or ".." in value:
-                raise ValueError("not a systemd unit name: use letters, digits and "
-                                 "':-_.@' (e.g. openstack-nova-api)")
+            problem = unit_name_problem(value)
+            if problem:
+                raise ValueError(problem)
         return value
 
     @field_validator("config_files")
     @classmethod
     def _config_files(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         for path in value or ():
-            parts = path.split("/")
-            if not CONFIG_PATH.fullmatch(path) or "." in parts or ".." in parts:
-                raise ValueError(f"{path!r} is not a plain absolute path "
-                                 "(e.g. /etc/nova/nova.conf)")
+            problem = config_path_problem(path)
+            if problem:
+                raise ValueError(problem)
         return value
 
 
 class Corosync(Strict):
     transport: Literal["knet", "udpu", "udp"] = "knet"
     token: StrictInt = Field(10000, ge=100, le=300000, description="token timeout in ms")
-    crypto: StrictBool = True  # knet encryption; needs the same authkey on every node
+    # knet encryption; needs the same authkey on every node. Only knet can encrypt, so the
+    # default follows the transport (validate.py refuses crypto: true with udp/udpu).
+    crypto: StrictBool | None = None
+
+    @property
+    def encrypted(self) -> bool:
+        return self.transport == "knet" if self.crypto is None else self.crypto
 
 
 class SecretRef(Strict):
@@ -153,16 +231,20 @@ class FenceDevice(Strict):
     @field_validator("parameters")
     @classmethod
     def _parameter_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
+        for key, text in value.items():
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key):
-                raise ValueError(f"{key!r} is not a fence agent parameter name")
+                raise ValueError("not a fence agent parameter name (letters, digits, '_', '-')")
+            if key.endswith("_script") and not text.startswith("/"):
+                # a credential pasted here would be run as a command and land in the CIB
+                raise ValueError(f"'{key}' must be the absolute path of a root-only script "
+                                 "that prints the credential")
         return value
 
     @field_validator("agent")
     @classmethod
     def _agent(cls, value: str) -> str:
         if not re.fullmatch(r"fence_[a-z0-9_]+", value):
-            raise ValueError(f"{value!r} is not a fence agent name (fence_ipmilan, fence_xvm ...)")
+            raise ValueError("not a fence agent name (fence_ipmilan, fence_xvm ...)")
         return value
 
 
@@ -177,7 +259,7 @@ class Deployment(Strict):
     target: Literal["local", "ssh", "lab"] = "ssh"
     corosync: Corosync = Corosync()
     nodes: tuple[Node, ...] = Field(min_length=1)
-    vips: dict[Network, Vip]
+    vips: dict[VipName, Vip]
     services: tuple[ServiceSpec, ...] = ()
     secrets: dict[str, SecretRef] = Field(default_factory=dict)
     fencing: Fencing | None = None
@@ -206,20 +288,38 @@ class Deployment(Strict):
 
     @property
     def vip_list(self) -> list[tuple[str, Vip]]:
-        """VIPs in the canonical network order."""
-        return [(net, self.vips[net]) for net in NETWORKS if net in self.vips]  # type: ignore[misc]
+        """VIPs in the canonical order."""
+        return [(name, self.vips[name]) for name in NETWORKS if name in self.vips]  # type: ignore[index]
 
     def node(self, name: str) -> Node | None:
         return next((n for n in self.nodes if n.name == name), None)
 
+    def nodes_running(self, service: str) -> list[Node]:
+        """Nodes allowed to run a Pacemaker-owned service: those carrying its role, or every
+        node when no node carries that role (roles restrict only what they name)."""
+        carrying = [n for n in self.nodes if service in (n.roles or ())]
+        return carrying or list(self.nodes)
 
-def parse_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    try:
-        ip = ipaddress.ip_address(value.strip())
-    except ValueError:
-        raise ValueError(f"{value!r} is not a valid IPv4 or IPv6 address") from None
-    if ip.is_unspecified or ip.is_multicast:
-        raise ValueError(f"{value} cannot be used as a host address")
-    if getattr(ip, "scope_id", None):
-        raise ValueError(f"{value!r}: a zone index (%...) cannot be used; give the bare address")
-    return ip
+    def vip_network(self, name: str) -> str:
+        vip = self.vips[name]  # type: ignore[index]
+        if vip.network is not None:
+            return vip.network
+        return REDIS_VIP_NETWORK if name == "redis" else name
+
+    def network_subnet(self, network: str) -> IPNetwork | None:
+        """The subnet the nodes' addresses give for a network (validation makes them agree),
+        or None when no address on it carries a prefix."""
+        for node in self.nodes:
+            host = node.host_on(network)
+            if host is not None and host.subnet is not None:
+                return host.subnet
+        return None
+
+    def vip_prefix(self, name: str) -> int:
+        """cidr_netmask of a VIP: its own netmask, else its network's prefix, else a host
+        route (32 or 64)."""
+        vip = self.vips[name]  # type: ignore[index]
+        if vip.netmask is not None:
+            return vip.netmask
+        subnet = self.network_subnet(self.vip_network(name))
+        return subnet.prefixlen if subnet is not None else vip.default_prefix

@@ -13,12 +13,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ngha.catalog import Catalog, load_catalog
+from ngha.catalog import Catalog, extra_catalog_files, load_catalog
 from ngha.errors import NghaError
 from ngha.model.deployment import SECRET_PARAMETER, Deployment
 from ngha.model.environment import Environment, load_environment, shipped_environment
 from ngha.model.resolve import ResolvedService, resolve_services
 from ngha.model.validate import validate_semantics
+from ngha.model.warning import LoadWarning
 from ngha.yamlfile import YamlDocument, format_loc, plain, read_yaml
 
 # Union/validator tags pydantic puts into error locations; they are not part of the file.
@@ -36,6 +37,14 @@ class LoadedDeployment:
     services: tuple[ResolvedService, ...]
     profile: str
     document: YamlDocument
+    warnings: tuple[LoadWarning, ...] = ()
+
+    def input_files(self) -> list[Path]:
+        """Every file this deployment was read from or refers to: render never writes
+        over the directories holding them."""
+        files = [self.document.path, self.environment.path, *extra_catalog_files()]
+        files += [Path(ref.file) for ref in self.deployment.secrets.values() if ref.file]
+        return files
 
 
 def load_deployment(path: str | Path, environment: str | Path | None = None,
@@ -62,10 +71,11 @@ def with_profile(document: YamlDocument, deployment: Deployment,
         raise NghaError(f"unknown profile {chosen_profile!r}", field="profile",
                         fix="use --profile nextgen or --profile legacy")
     env = load_environment(environment or shipped_environment(chosen_profile), catalog)
-    validate_semantics(document, deployment, catalog, env)
+    warnings = validate_semantics(document, deployment, catalog, env)
     services = resolve_services(deployment, catalog, env)
     return LoadedDeployment(deployment=deployment, environment=env, catalog=catalog,
-                            services=services, profile=chosen_profile, document=document)
+                            services=services, profile=chosen_profile, document=document,
+                            warnings=(*env.warnings, *warnings))
 
 
 def _validate_schema(document: YamlDocument) -> Deployment:

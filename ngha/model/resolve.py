@@ -42,11 +42,10 @@ def unit_of(name: str, override: ServiceSpec | None, catalog: Catalog, distro: s
 def resolve_services(deployment: Deployment, catalog: Catalog,
                      environment: Environment) -> tuple[ResolvedService, ...]:
     """A service declared active-passive is Pacemaker's whatever the environment says:
-    systemd alone cannot keep exactly one instance running across the cluster."""
+    systemd alone cannot keep exactly one instance running across the cluster.
+    (Validation has refused any deployed service the environment marks OS::Heat::None.)"""
     resolved = []
     for name, override in deployed_services(deployment, catalog):
-        if name in environment.not_deployed:
-            continue
         entry = catalog.services[name]
         mode = (override.mode if override and override.mode else None) or entry.mode
         unit = unit_of(name, override, catalog, deployment.distro)

@@ -1,4 +1,7 @@
-"""Semantic rules that need more than one field or the catalog. Each names its line."""
+"""Semantic rules that need more than one field or the catalog. Each names its line.
+
+Errors raise NghaError; findings that should not stop a render are returned as warnings.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +10,32 @@ from collections import Counter
 from ngha.catalog import Catalog
 from ngha.errors import NghaError
 from ngha.model.deployment import SECRET_NAMES, Deployment
-from ngha.model.environment import Environment
+from ngha.model.environment import HEAT_NONE, Environment
+from ngha.model.networks import validate_networks
 from ngha.model.resolve import deployed_services, unit_of
+from ngha.model.warning import LoadWarning
+from ngha.names import did_you_mean
 from ngha.yamlfile import YamlDocument, format_loc
 
 
 def validate_semantics(doc: YamlDocument, deployment: Deployment, catalog: Catalog,
-                       environment: Environment) -> None:
+                       environment: Environment) -> list[LoadWarning]:
     def fail(message: str, loc: tuple, fix: str) -> None:
         raise NghaError(message, file=doc.path, line=doc.line_of(loc), field=format_loc(loc),
                         fix=fix)
 
-    _nodes(deployment, fail)
+    _node_names(deployment, fail)
     _vips(deployment, fail)
+    validate_networks(deployment, fail)
+    _corosync(deployment, fail)
     _services(deployment, catalog, fail)
+    _not_deployed_in_environment(doc, deployment, environment)
     _units(deployment, catalog, fail)
     _roles(deployment, catalog, fail)
     _secrets(deployment, fail)
     _fencing(deployment, fail)
     _core_owned_by_pacemaker(catalog, environment)
+    return _two_node_fencing(doc, deployment)
 
 
 def _core_owned_by_pacemaker(catalog: Catalog, environment: Environment) -> None:
@@ -33,56 +43,72 @@ def _core_owned_by_pacemaker(catalog: Catalog, environment: Environment) -> None
     plain systemd the VIPs lose their HAProxy, and Galera could get two managers."""
     for name in catalog.core_names():
         if name in environment.not_deployed:
-            raise NghaError(f"core service {name!r} is marked as not deployed (OS::Heat::None)",
+            raise NghaError(f"core service {name!r} is marked as not deployed ({HEAT_NONE})",
                             file=environment.path, line=environment.lines.get(name),
                             fix=f"point it at its pacemaker/ template; ngha always deploys "
                                 f"{', '.join(catalog.core_names())}")
     for name in catalog.core_names():
         if not environment.owns(name):
             raise NghaError(f"core service {name!r} is not owned by Pacemaker",
-                            file=environment.path, line=environment.lines.get(name, environment.lines.get("top")),
+                            file=environment.path,
+                            line=environment.lines.get(name, environment.lines.get("top")),
                             fix=f"add {name} to pacemaker_services (or use its pacemaker/ "
                                 "template in a TripleO resource_registry)")
 
 
-def _nodes(deployment: Deployment, fail) -> None:
+def _not_deployed_in_environment(doc: YamlDocument, deployment: Deployment,
+                                 environment: Environment) -> None:
+    """A service the deployment lists and the environment removes: one of them is wrong,
+    and dropping it silently would deploy less than the file says."""
+    for i, spec in enumerate(deployment.services):
+        if spec.name in environment.not_deployed:
+            where = f"{environment.path}:{environment.lines.get(spec.name, 1)}"
+            raise NghaError(f"{spec.name} is listed here, but the environment marks it "
+                            f"{HEAT_NONE} (not deployed) at {where}",
+                            file=doc.path, line=doc.line_of(("services", i)),
+                            field=f"services[{i}]",
+                            fix=f"remove {spec.name} from services, or map it to its template "
+                                f"in {environment.path}")
+
+
+def _node_names(deployment: Deployment, fail) -> None:
     seen_names: dict[str, int] = {}
-    seen_addresses: dict[str, int] = {}
     for i, node in enumerate(deployment.nodes):
         if node.name in seen_names:
             fail(f"duplicate node name {node.name!r} (also nodes[{seen_names[node.name]}])",
                  ("nodes", i, "name"), "give every node a unique name")
-        if node.address in seen_addresses:
-            fail(f"duplicate node address {node.address} (also nodes[{seen_addresses[node.address]}])",
-                 ("nodes", i, "address"), "give every node its own address")
         seen_names[node.name] = i
-        seen_addresses[node.address] = i
 
 
 def _vips(deployment: Deployment, fail) -> None:
     if "control" not in deployment.vips and "internal_api" not in deployment.vips:
         fail("needs a 'control' or 'internal_api' VIP (HAProxy's Galera and API fronts)",
              ("vips",), "add e.g. 'internal_api: 192.0.2.101' under vips")
-    node_addresses = {n.address: n.name for n in deployment.nodes}
     seen: dict[str, str] = {}
-    for net, vip in deployment.vip_list:
-        if vip.address in node_addresses:
-            fail(f"VIP {vip.address} clashes with node {node_addresses[vip.address]}'s address",
-                 ("vips", net), "pick an unused address for the VIP")
+    for name, vip in deployment.vip_list:
         if vip.address in seen:
-            fail(f"VIP {vip.address} is used by both '{seen[vip.address]}' and '{net}'",
-                 ("vips", net), "give each network its own VIP address")
-        seen[vip.address] = net
+            fail(f"VIP {vip.address} is used by both '{seen[vip.address]}' and '{name}'",
+                 ("vips", name), "give each network its own VIP address")
+        seen[vip.address] = name
+
+
+def _corosync(deployment: Deployment, fail) -> None:
+    corosync = deployment.corosync
+    if corosync.crypto and corosync.transport != "knet":
+        fail(f"crypto needs transport knet: corosync cannot encrypt {corosync.transport} "
+             "traffic (and refuses crypto settings for it)", ("corosync", "crypto"),
+             "use 'transport: knet' (recommended), or 'crypto: false' to accept clear-text "
+             "cluster traffic")
 
 
 def _services(deployment: Deployment, catalog: Catalog, fail) -> None:
     counts = Counter(s.name for s in deployment.services)
     for i, spec in enumerate(deployment.services):
         if spec.name not in catalog.services:
-            close = [n for n in catalog.services if spec.name in n or n in spec.name][:3]
-            hint = f"did you mean {', '.join(close)}? " if close else ""
-            fail(f"unknown service {spec.name!r}", ("services", i),
-                 f"{hint}use a name from the catalog (`ngha catalog` lists them)")
+            # the value is not repeated (it is at the line named); suggestions are catalog names
+            fail("unknown service: not in the catalog", ("services", i),
+                 did_you_mean(spec.name, catalog.services)
+                 + "use a name from the catalog (`ngha catalog` lists them)")
         if counts[spec.name] > 1:
             fail(f"service {spec.name!r} is listed more than once", ("services", i),
                  "list each service once; put overrides in a single entry")
@@ -115,8 +141,9 @@ def _roles(deployment: Deployment, catalog: Catalog, fail) -> None:
     for i, node in enumerate(deployment.nodes):
         for j, role in enumerate(node.roles or ()):
             if role not in catalog.services:
-                fail(f"unknown role {role!r}", ("nodes", i, "roles", j),
-                     "a role is a service name from the catalog, e.g. galera or haproxy")
+                fail("unknown role: not a service in the catalog", ("nodes", i, "roles", j),
+                     did_you_mean(role, catalog.services)
+                     + "a role is a service name from the catalog, e.g. galera or haproxy")
 
 
 def _secrets(deployment: Deployment, fail) -> None:
@@ -132,9 +159,25 @@ def _fencing(deployment: Deployment, fail) -> None:
     fenced: set[str] = set()
     for i, device in enumerate(deployment.fencing.devices):
         if deployment.node(device.node) is None:
-            fail(f"fencing device for unknown node {device.node!r}",
-                 ("fencing", "devices", i, "node"), "use a name from 'nodes'")
+            fail("fencing device for a node that is not in 'nodes'",
+                 ("fencing", "devices", i, "node"),
+                 f"use a name from 'nodes' ({', '.join(n.name for n in deployment.nodes)})")
         if device.node in fenced:
             fail(f"node {device.node!r} has more than one fencing device",
                  ("fencing", "devices", i, "node"), "declare one device per node")
         fenced.add(device.node)
+
+
+def _two_node_fencing(doc: YamlDocument, deployment: Deployment) -> list[LoadWarning]:
+    """Two nodes keep quorum after a split (corosync two_node): without fencing, each
+    would run every resource (split brain). Allowed for labs, so a warning."""
+    if len(deployment.nodes) != 2:
+        return []
+    fenced = {d.node for d in deployment.fencing.devices} if deployment.fencing else set()
+    unfenced = [n.name for n in deployment.nodes if n.name not in fenced]
+    if not unfenced:
+        return []
+    return [LoadWarning(f"2-node cluster without fencing for {', '.join(unfenced)}: after a "
+                        "network split both nodes keep quorum and each runs every resource",
+                        file=doc.path, line=doc.line_of(("nodes",)), field="nodes",
+                        fix="add a fencing device for each node (fencing: devices: ...)")]

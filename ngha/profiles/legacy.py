@@ -3,11 +3,18 @@
 The chain is data (the catalog's `legacy.after` entries and the pseudo resources
 openstack-core and delay), so the 47-resource / 74-constraint graph of the reference
 deployment comes out of the catalog rather than out of code.
+
+A smaller service set leaves holes in the chain. Each resource is then ordered after its
+nearest predecessors that do have a resource, bridging over the ones that do not (nova-scheduler
+after nova-consoleauth when nova-novncproxy and nova-api are not deployed), so nothing loses
+its place behind openstack-core. A bridged link is colocated only if every link it replaces
+was: colocation with INFINITY is transitive along a colocated chain and nowhere else.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Mapping
 
 from ngha.catalog.catalog import OrderAfter
 from ngha.model.load import LoadedDeployment
@@ -44,14 +51,44 @@ def legacy_resources(loaded: LoadedDeployment) -> tuple[list[Resource], list[Con
     ids = top_level_ids(resources)
     chains = [(name, after) for name, after in pseudo_after.items()]
     chains += [(s.name, s.spec.legacy.after) for s in owned]
+    # Every link the catalog knows, deployed or not, so holes can be bridged.
+    catalog_links = {name: pseudo.after for name, pseudo in catalog.legacy_pseudo_resources.items()}
+    catalog_links.update({name: svc.legacy.after for name, svc in catalog.services.items()})
     any_instance_enough: set[str] = set()
     for then_service, afters in chains:
-        for after in afters:
-            if after.service in ids and then_service in ids:
+        for after in nearest_predecessors(afters, set(ids), catalog_links):
+            if then_service in ids:
                 constraints += _chain(ids[after.service], ids[then_service], after)
                 if after.require_all is False:
                     any_instance_enough.add(ids[after.service])
     return _with_clone_min(resources, any_instance_enough), constraints
+
+
+def nearest_predecessors(afters: tuple[OrderAfter, ...], present: set[str],
+                         links: Mapping[str, tuple[OrderAfter, ...]]) -> list[OrderAfter]:
+    """`afters` with every predecessor that has no resource replaced by its own
+    predecessors, recursively, until one with a resource is found (or the chain ends).
+
+    A bridged link takes the action, kind and require_all of the link that reaches the
+    resource, and is colocated only if every link it replaces is. One link per
+    predecessor: where two paths reach the same one, a colocated path wins.
+    """
+    found: dict[str, OrderAfter] = {}
+
+    def walk(after: OrderAfter, colocated: bool, seen: frozenset[str]) -> None:
+        if after.service in present:
+            link = after.model_copy(update={"colocated": colocated})
+            if after.service not in found or (colocated and not found[after.service].colocated):
+                found[after.service] = link
+            return
+        if after.service in seen:  # a cycle in a site-local catalog: stop there
+            return
+        for earlier in links.get(after.service, ()):
+            walk(earlier, colocated and earlier.colocated, seen | {after.service})
+
+    for after in afters:
+        walk(after, after.colocated, frozenset())
+    return list(found.values())
 
 
 def _with_clone_min(resources: list[Resource], clone_ids: set[str]) -> list[Resource]:

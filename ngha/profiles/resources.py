@@ -43,10 +43,8 @@ def roles_in_use(deployment: Deployment) -> bool:
 
 
 def nodes_for(deployment: Deployment, service: str) -> list[str]:
-    """Nodes allowed to run a Pacemaker-owned service: those carrying its role, or every
-    node when no node carries that role (roles restrict only what they name)."""
-    carrying = [n.name for n in deployment.nodes if service in (n.roles or ())]
-    return carrying or [n.name for n in deployment.nodes]
+    """Nodes allowed to run a Pacemaker-owned service (see Deployment.nodes_running)."""
+    return [n.name for n in deployment.nodes_running(service)]
 
 
 def role_restricted(deployment: Deployment, service: str) -> bool:
@@ -54,12 +52,17 @@ def role_restricted(deployment: Deployment, service: str) -> bool:
 
 
 def vip_resources(deployment: Deployment) -> list[Primitive]:
-    return [
-        Primitive(id=vip.resource_id, agent="ocf:heartbeat:IPaddr2",
-                  instance_attributes={"ip": vip.address, "cidr_netmask": str(vip.prefix)},
-                  operations=VIP_OPS)
-        for _, vip in deployment.vip_list
-    ]
+    """One IPaddr2 per VIP, on its network's subnet (cidr_netmask), and on the interface
+    the file names (nic) when it names one; otherwise IPaddr2 finds the interface whose
+    subnet holds the address."""
+    resources = []
+    for name, vip in deployment.vip_list:
+        attributes = {"ip": vip.address, "cidr_netmask": str(deployment.vip_prefix(name))}
+        if vip.nic:
+            attributes["nic"] = vip.nic
+        resources.append(Primitive(id=vip.resource_id, agent="ocf:heartbeat:IPaddr2",
+                                   instance_attributes=attributes, operations=VIP_OPS))
+    return resources
 
 
 def vip_constraints(deployment: Deployment, haproxy_id: str) -> list[Order | Colocation]:
@@ -125,18 +128,38 @@ def owned_resources(loaded: LoadedDeployment,
     return resources, constraints
 
 
+# Fence-race delay on 2-node clusters (see fence_race_delay).
+FENCE_RACE_DELAY = "15s"
+DELAY_PARAMETERS = ("pcmk_delay_base", "pcmk_delay_max", "delay")
+
+
 def fencing_resources(deployment: Deployment) -> tuple[list[Primitive], list[Location]]:
     """One stonith device per node, kept off the node it fences."""
     devices, locations = [], []
     for device in deployment.fencing.devices if deployment.fencing else ():
         rid = f"fence-{device.node}"
+        parameters = {**device.parameters, **fence_race_delay(deployment, device.node,
+                                                               device.parameters),
+                      "pcmk_host_list": device.node}
         devices.append(Primitive(id=rid, agent=f"stonith:{device.agent}",
-                                 instance_attributes={**device.parameters,
-                                                      "pcmk_host_list": device.node},
+                                 instance_attributes=parameters,
                                  operations=(Operation("monitor", interval="60s"),)))
         locations.append(Location(id=f"location-{rid}-{device.node}--INFINITY", rsc=rid,
                                   node=device.node, score="-INFINITY"))
     return devices, locations
+
+
+def fence_race_delay(deployment: Deployment, node: str,
+                     parameters: dict[str, str]) -> dict[str, str]:
+    """On two nodes a split leaves both quorate, and each tries to fence the other at once.
+    Delaying the device that fences the first listed node makes that node's shot land
+    first: the first node survives a fence race (docs/architecture.md). A delay the file
+    already sets wins."""
+    if len(deployment.nodes) != 2 or node != deployment.nodes[0].name:
+        return {}
+    if any(name in parameters for name in DELAY_PARAMETERS):
+        return {}
+    return {"pcmk_delay_base": FENCE_RACE_DELAY}
 
 
 def role_rules(deployment: Deployment, owned: list[tuple[str, str]]) -> tuple[

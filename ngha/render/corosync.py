@@ -3,6 +3,7 @@ for the lab, so the lab runs exactly what ngha renders."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -26,11 +27,15 @@ def settings_from_deployment(deployment: Deployment) -> CorosyncSettings:
                             nodes=[(n.name, n.address) for n in deployment.nodes],
                             transport=deployment.corosync.transport,
                             token_ms=deployment.corosync.token,
-                            crypto=deployment.corosync.crypto)
+                            crypto=deployment.corosync.encrypted)
 
 
 def render_corosync(deployment: Deployment) -> str:
     return render_corosync_conf(settings_from_deployment(deployment))
+
+
+def _ipv6(settings: CorosyncSettings) -> bool:
+    return any(ipaddress.ip_address(address).version == 6 for _, address in settings.nodes)
 
 
 def render_corosync_conf(settings: CorosyncSettings) -> str:
@@ -49,6 +54,10 @@ def render_corosync_conf(settings: CorosyncSettings) -> str:
         # starts here (token + consensus, consensus defaulting to 1.2 x token).
         f"    token: {settings.token_ms}",
     ]
+    if settings.transport in ("udp", "udpu") and _ipv6(settings):
+        # udp and udpu speak IPv4 unless told (knet picks the family from the addresses);
+        # validation guarantees one family for every node.
+        lines.append("    ip_version: ipv6")
     if settings.transport == "knet":
         cipher, digest = ("aes256", "sha256") if settings.crypto else ("none", "none")
         lines += [f"    crypto_cipher: {cipher}", f"    crypto_hash: {digest}"]

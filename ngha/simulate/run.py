@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ngha.cib.build import build_cib, to_text
-from ngha.model.load import load_deployment
+from ngha.model.load import LoadedDeployment
 from ngha.profiles import build_desired_state
 from ngha.profiles.desired import DesiredState
 from ngha.simulate.baseline import Baseline, build_baseline
@@ -34,11 +34,9 @@ class BlastReport:
                 "events": [t.as_dict() for t in self.sorted()]}
 
 
-def simulate_deployment(deployment: str | Path, environment: str | Path | None,
-                        profile: str | None, event_names: list[str], every_event: bool,
-                        dot_dir: Path | None = None) -> BlastReport:
-    """The `simulate` use case for a deployment file."""
-    loaded = load_deployment(deployment, environment, profile)
+def simulate_loaded(loaded: LoadedDeployment, event_names: list[str], every_event: bool,
+                    dot_dir: Path | None = None) -> BlastReport:
+    """The `simulate` use case for a deployment."""
     return analyse(build_desired_state(loaded), event_names, every_event, dot_dir)
 
 

@@ -13,36 +13,27 @@ from ngha.cib.verify import crm_verify
 from ngha.model.load import load_deployment
 from ngha.render.artifacts import render_all
 from tests.conftest import EXAMPLES, REFERENCE, require_tool
+from tests.golden.test_golden import assert_stonith_enabled
 
 pytestmark = pytest.mark.tools
 
-ROLES = ("roles: [haproxy, galera, rabbitmq, redis, cinder-volume]")
+INPUTS = Path(__file__).parent.parent / "golden" / "inputs"
+FENCED = ("fencing", "fencing-2node")
 
 
 def variants(tmp_path: Path) -> dict[str, tuple[Path, str]]:
-    ref = REFERENCE.read_text()
-    with_roles = ref
-    for i in range(3):
-        with_roles = with_roles.replace(f"address: 192.0.2.1{i}}}",
-                                        f"address: 192.0.2.1{i}, {ROLES}}}")
-    fencing = ref.replace("secrets:", "fencing:\n  devices:\n" + "".join(
-        f"    - {{node: controller-{i}, agent: fence_ipmilan, parameters: "
-        f"{{ip: 192.0.2.5{i}, username: admin, password_script: /etc/ngha/ipmi-pass}}}}\n"
-        for i in range(3)) + "secrets:")
-    ipv6 = ref
-    for i in range(3):
-        ipv6 = ipv6.replace(f"address: 192.0.2.1{i}}}", f"address: 'fd00::1{i}'}}")
-    ipv6 = ipv6.replace("internal_api: 192.0.2.101", "internal_api: 'fd00::101'")
-    ipv6 = ipv6.replace("redis: 192.0.2.104", "redis: {address: 'fd00::104', netmask: 64}")
-    debian = ref.replace("distro: rdo", "distro: debian")
-    files = {"roles": with_roles, "fencing": fencing, "ipv6": ipv6, "debian": debian}
+    """The reference, the lab and every golden input, in both layouts (udpu-ipv6: the IPv6
+    input on corosync's udpu transport, which needs ip_version)."""
     cases = {"reference-nextgen": (REFERENCE, "nextgen"), "reference-legacy": (REFERENCE, "legacy"),
              "lab": (EXAMPLES / "lab-3ctl.yaml", "nextgen")}
-    for name, text in files.items():
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(text)
+    for path in sorted(INPUTS.glob("*.yaml")):
+        name = path.stem.removesuffix("-3ctl")
         cases[f"{name}-nextgen"] = (path, "nextgen")
         cases[f"{name}-legacy"] = (path, "legacy")
+    udpu = tmp_path / "udpu-ipv6.yaml"
+    udpu.write_text((INPUTS / "ipv6-3ctl.yaml").read_text().replace("transport: knet",
+                                                                     "transport: udpu"))
+    cases["udpu-ipv6"] = (udpu, "nextgen")
     return cases
 
 
@@ -63,7 +54,8 @@ def test_crm_verify_accepts_every_rendered_cib(rendered):
         proc = subprocess.run(["crm_verify", "-V", "--xml-file", str(out / "cib.xml")],
                               capture_output=True, text=True)
         output = (proc.stdout + proc.stderr).strip()
-        if name.startswith("fencing"):
+        if name.startswith(FENCED):
+            assert_stonith_enabled(out / "cib.xml")
             # without a status section every node is unseen, hence "unclean": warnings only
             assert "error" not in output.lower(), f"{name}: {output}"
         else:
@@ -104,7 +96,7 @@ def test_haproxy_config_shape(rendered):
     redis = cfg.split("listen redis")[1].split("\nlisten ")[0]
     assert "expect string role:master" in redis and "${REDIS_PASSWORD}" in redis
     v6 = (rendered["ipv6-nextgen"] / "nodes/controller-0/etc/haproxy/haproxy.cfg").read_text()
-    assert "bind ipv6@fd00::101:3306" in v6 and "ipv6@fd00::10:3306" in v6
+    assert "bind ipv6@fd00::102:3306" in v6 and "ipv6@fd00::10:3306" in v6
 
 
 def _verify_dropins(unit_dir: Path) -> list[str]:
@@ -161,9 +153,15 @@ def _seed_cib(cib_xml: Path, target: Path) -> None:
     target.write_bytes(etree.tostring(seed))
 
 
+def _nvpairs(elements) -> tuple:
+    return tuple(sorted((n.get("name"), n.get("value")) for e in elements
+                        for n in e.iter("nvpair")))
+
+
 def _shape(cib_file: Path) -> dict:
     """What must be equal between ngha's CIB and the one pcs builds (ids and values, not the
-    order of attributes or generated sub-ids)."""
+    order of attributes or generated sub-ids): cluster properties, resource defaults,
+    resources with every operation attribute (on-fail, role ...), constraints, nodes."""
     root = etree.parse(str(cib_file)).getroot()
     prims = {}
     for p in root.iter("primitive"):
@@ -174,8 +172,8 @@ def _shape(cib_file: Path) -> dict:
             tuple(sorted((n.get("name"), n.get("value"))
                          for n in p.findall("instance_attributes/nvpair"))),
             tuple(sorted((n.get("name"), n.get("value")) for n in p.findall("meta_attributes/nvpair"))),
-            tuple(sorted((o.get("name"), o.get("interval"), o.get("timeout") or "",
-                          o.get("role") or "") for o in p.findall("operations/op"))))
+            tuple(sorted(tuple(sorted((k, v) for k, v in o.attrib.items() if k != "id"))
+                         for o in p.findall("operations/op"))))
     clones = {c.get("id"): tuple(sorted((n.get("name"), n.get("value"))
                                         for n in c.findall("meta_attributes/nvpair")))
               for c in root.iter("clone")}
@@ -189,7 +187,9 @@ def _shape(cib_file: Path) -> dict:
     node_attributes = {n.get("uname"): tuple(sorted((p.get("name"), p.get("value")) for p in
                                                     n.findall("instance_attributes/nvpair")))
                        for n in root.iter("node")}
-    return {"primitives": prims, "clones": clones, "constraints": constraints,
+    return {"properties": _nvpairs(root.findall("configuration/crm_config")),
+            "resource_defaults": _nvpairs(root.findall("configuration/rsc_defaults")),
+            "primitives": prims, "clones": clones, "constraints": constraints,
             "node_attributes": node_attributes}
 
 
@@ -214,6 +214,7 @@ def test_pcs_script_builds_the_same_cib_and_is_rerunnable(rendered, tmp_path, ca
     assert _shape(cib) == before
 
 
+@pytest.mark.lab  # it creates network namespaces: run with the lab tests, not next to them
 def test_corosync_accepts_rendered_config(rendered, tmp_path):
     """corosync -t parses the file, must find the local node in the nodelist and, with
     crypto on, read an authkey: so the check runs in throw-away network and mount
@@ -223,7 +224,7 @@ def test_corosync_accepts_rendered_config(rendered, tmp_path):
         if os.environ.get("CI"):
             pytest.fail("CI must run as root: this check needs a private network namespace")
         pytest.skip("needs root for a private network namespace")
-    for name in ("reference-nextgen", "lab", "ipv6-nextgen"):
+    for name in ("reference-nextgen", "lab", "ipv6-nextgen", "udpu-ipv6", "fencing-2node-nextgen"):
         conf = rendered[name] / "nodes" / sorted(os.listdir(rendered[name] / "nodes"))[0] / \
             "etc/corosync/corosync.conf"
         address = conf.read_text().split("ring0_addr: ")[1].split()[0]
@@ -235,4 +236,21 @@ def test_corosync_accepts_rendered_config(rendered, tmp_path):
         proc = subprocess.run(["unshare", "--net", "--mount", "sh", "-c", script],
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, f"{name}: {proc.stdout}{proc.stderr}"
-        assert "token: 10000" in conf.read_text() or name == "lab"
+        assert "token: 10000" in conf.read_text() or name in ("lab", "fencing-2node-nextgen")
+
+
+@pytest.mark.parametrize("mutation", ["property", "resource default", "on-fail"])
+def test_cib_comparison_sees_properties_defaults_and_op_attributes(rendered, tmp_path, mutation):
+    """The pcs comparison above can fail on each of these: a pcs script that forgot a
+    cluster property, a resource default or an operation's on-fail would be caught."""
+    cib = etree.parse(str(rendered["reference-nextgen"] / "cib.xml"))
+    if mutation == "property":
+        cib.find(".//crm_config//nvpair[@name='stonith-enabled']").set("value", "true")
+    elif mutation == "resource default":
+        cib.find(".//rsc_defaults//nvpair").set("value", "100")
+    else:
+        promote = cib.find(".//primitive[@id='galera']/operations/op[@name='promote']")
+        del promote.attrib["on-fail"]
+    changed = tmp_path / "changed.xml"
+    cib.write(str(changed))
+    assert _shape(changed) != _shape(rendered["reference-nextgen"] / "cib.xml")

@@ -1,11 +1,15 @@
 """The acceptance counts of the reference deployment and the shape of both layouts."""
 
 import pytest
+from click.testing import CliRunner
 
+from ngha.cli import cli
 from ngha.model.load import load_deployment
 from ngha.profiles import build_desired_state
-from ngha.profiles.desired import Clone, Colocation, Location, Order
+from ngha.profiles.desired import Clone, Colocation, Location, Order, Primitive
 from tests.conftest import EXAMPLES, REFERENCE
+
+INPUTS = REFERENCE.parent.parent / "tests" / "golden" / "inputs"
 
 
 def desired(profile, path=REFERENCE, environment=None):
@@ -61,8 +65,8 @@ def test_core_resources_match_reference():
         'ha-all ^(?!amq\\.).* {"ha-mode":"all"}'
     assert rabbit.meta == {"ordered": "true", "interleave": "true"}
     assert by_id["openstack-cinder-volume"].agent == "systemd:openstack-cinder-volume"
-    vip = by_id["ip-192.0.2.100"]
-    assert vip.instance_attributes == {"ip": "192.0.2.100", "cidr_netmask": "32"}
+    vip = by_id["ip-192.0.2.100"]  # control VIP, on the nodes' control /24
+    assert vip.instance_attributes == {"ip": "192.0.2.100", "cidr_netmask": "24"}
 
 
 def test_nextgen_nodes_enable_systemd_units_and_disable_pacemaker_ones():
@@ -102,27 +106,70 @@ def test_debian_flavour_unit_names():
     assert {p.unit for p in state.nodes[0].disable} >= {"redis-server", "mariadb"}
 
 
-def test_roles_add_node_attributes_and_exclusive_rules(write_yaml):
-    text = REFERENCE.read_text().replace(
-        "  - {name: controller-0, address: 192.0.2.10}",
-        "  - {name: controller-0, address: 192.0.2.10, roles: [haproxy, galera, rabbitmq, redis, cinder-volume]}"
-    ).replace(
-        "  - {name: controller-1, address: 192.0.2.11}",
-        "  - {name: controller-1, address: 192.0.2.11, roles: [haproxy, galera, rabbitmq, redis, cinder-volume]}"
-    ).replace(
-        "  - {name: controller-2, address: 192.0.2.12}",
-        "  - {name: controller-2, address: 192.0.2.12, roles: [haproxy, rabbitmq, redis]}")
-    state = desired("nextgen", write_yaml(text))
+def test_roles_add_node_attributes_and_exclusive_rules():
+    state = desired("nextgen", INPUTS / "roles-3ctl.yaml")
     rules = [c for c in state.cluster.constraints if isinstance(c, Location)]
     assert {r.rsc for r in rules} == {"haproxy-clone", "rabbitmq-clone", "galera-master",
                                       "redis-master", "openstack-cinder-volume"}
     assert all(r.resource_discovery == "exclusive" and r.score == "0" for r in rules)
     assert state.cluster.node_attributes["controller-2"] == {
-        "haproxy-role": "true", "rabbitmq-role": "true", "redis-role": "true"}
+        "haproxy-role": "true", "rabbitmq-role": "true", "redis-role": "true",
+        "cinder-volume-role": "true"}
     galera = {r.id: r for r in state.cluster.resources}["galera-master"]
     assert galera.meta["promoted-max"] == "2"
     assert galera.primitive.instance_attributes["wsrep_cluster_address"] == \
         "gcomm://controller-0,controller-1"
+
+
+def fence_devices(path):
+    state = desired("nextgen", path)
+    assert state.cluster.properties["stonith-enabled"] == "true"
+    return {r.id: r for r in state.cluster.resources
+            if isinstance(r, Primitive) and r.agent.startswith("stonith:")}, state
+
+
+def test_fence_devices_never_run_on_the_node_they_fence():
+    devices, state = fence_devices(INPUTS / "fencing-3ctl.yaml")
+    assert set(devices) == {"fence-controller-0", "fence-controller-1", "fence-controller-2"}
+    for rid, device in devices.items():
+        target = device.instance_attributes["pcmk_host_list"]
+        scores = [c.score for c in state.cluster.constraints
+                  if isinstance(c, Location) and c.rsc == rid and c.node == target]
+        assert scores == ["-INFINITY"]
+        # three nodes: a split leaves one side without quorum, no race to break
+        assert "pcmk_delay_base" not in device.instance_attributes
+
+
+def test_two_node_fence_race_is_broken_in_favour_of_the_first_node():
+    devices, _ = fence_devices(INPUTS / "fencing-2node.yaml")
+    # fencing ctl-a waits, so ctl-a's own shot at ctl-b lands first: ctl-a survives
+    assert devices["fence-ctl-a"].instance_attributes["pcmk_delay_base"] == "15s"
+    assert "pcmk_delay_base" not in devices["fence-ctl-b"].instance_attributes
+
+
+def test_a_delay_the_file_sets_wins(write_yaml):
+    text = (INPUTS / "fencing-2node.yaml").read_text().replace(
+        "ip: 192.0.2.60,", "ip: 192.0.2.60, pcmk_delay_max: 5s,")
+    devices, _ = fence_devices(write_yaml(text))
+    attributes = devices["fence-ctl-a"].instance_attributes
+    assert attributes["pcmk_delay_max"] == "5s" and "pcmk_delay_base" not in attributes
+
+
+def test_two_nodes_without_fencing_warn_and_strict_fails(write_yaml, tmp_path):
+    text = (INPUTS / "fencing-2node.yaml").read_text()
+    path = write_yaml(text[:text.index("fencing:")])
+    loaded = load_deployment(path)
+    (warning,) = loaded.warnings
+    assert "2-node cluster without fencing for ctl-a, ctl-b" in warning.message
+    assert warning.line == 5 and warning.field == "nodes"
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 0 and result.stderr.startswith(f"warning: {path}:5: nodes: ")
+    out = tmp_path / "out"
+    for command in (["validate", str(path)], ["render", str(path), "-o", str(out)]):
+        strict = CliRunner().invoke(cli, [*command, "--strict"])
+        assert strict.exit_code == 2, strict.output
+        assert "1 warning and --strict: nothing was written" in strict.stderr
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("profile", ["nextgen", "legacy"])

@@ -22,12 +22,12 @@ p resource defaults update resource-stickiness=INFINITY
 
 # resources
 has haproxy-clone || p resource create haproxy systemd:haproxy op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=60s timeout=100s clone haproxy-clone --no-default-ops --force
-has ip-192.0.2.100 || p resource create ip-192.0.2.100 ocf:heartbeat:IPaddr2 ip=192.0.2.100 cidr_netmask=32 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
-has ip-198.51.100.100 || p resource create ip-198.51.100.100 ocf:heartbeat:IPaddr2 ip=198.51.100.100 cidr_netmask=32 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
-has ip-192.0.2.101 || p resource create ip-192.0.2.101 ocf:heartbeat:IPaddr2 ip=192.0.2.101 cidr_netmask=32 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
-has ip-192.0.2.102 || p resource create ip-192.0.2.102 ocf:heartbeat:IPaddr2 ip=192.0.2.102 cidr_netmask=32 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
-has ip-192.0.2.103 || p resource create ip-192.0.2.103 ocf:heartbeat:IPaddr2 ip=192.0.2.103 cidr_netmask=32 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
-has ip-192.0.2.104 || p resource create ip-192.0.2.104 ocf:heartbeat:IPaddr2 ip=192.0.2.104 cidr_netmask=32 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
+has ip-192.0.2.100 || p resource create ip-192.0.2.100 ocf:heartbeat:IPaddr2 ip=192.0.2.100 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
+has ip-198.51.100.100 || p resource create ip-198.51.100.100 ocf:heartbeat:IPaddr2 ip=198.51.100.100 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
+has ip-172.16.2.100 || p resource create ip-172.16.2.100 ocf:heartbeat:IPaddr2 ip=172.16.2.100 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
+has ip-172.16.1.100 || p resource create ip-172.16.1.100 ocf:heartbeat:IPaddr2 ip=172.16.1.100 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
+has ip-172.16.3.100 || p resource create ip-172.16.3.100 ocf:heartbeat:IPaddr2 ip=172.16.3.100 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
+has ip-172.16.2.101 || p resource create ip-172.16.2.101 ocf:heartbeat:IPaddr2 ip=172.16.2.101 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
 has rabbitmq-clone || p resource create rabbitmq ocf:heartbeat:rabbitmq-cluster 'set_policy=ha-all ^(?!amq\.).* {"ha-mode":"all"}' op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=10s timeout=40s meta notify=true clone rabbitmq-clone ordered=true interleave=true --no-default-ops
 has galera-master || p resource create galera ocf:heartbeat:galera enable_creation=true wsrep_cluster_address=gcomm://controller-0,controller-1,controller-2 additional_parameters=--open-files-limit=16384 op start interval=0s timeout=120s stop interval=0s timeout=120s promote interval=0s timeout=300s on-fail=block demote interval=0s timeout=120s monitor interval=20s timeout=30s monitor interval=10s timeout=30s role=Promoted promotable galera-master promoted-max=3 ordered=true --no-default-ops
 has redis-master || p resource create redis ocf:heartbeat:redis wait_last_known_master=true op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=45s timeout=60s monitor interval=20s timeout=60s role=Promoted meta notify=true promotable redis-master notify=true ordered=true interleave=true --no-default-ops
@@ -38,14 +38,14 @@ has order-ip-192.0.2.100-haproxy-clone-Optional || p constraint order start ip-1
 has colocation-ip-192.0.2.100-haproxy-clone-INFINITY || p constraint colocation add ip-192.0.2.100 with haproxy-clone INFINITY id=colocation-ip-192.0.2.100-haproxy-clone-INFINITY
 has order-ip-198.51.100.100-haproxy-clone-Optional || p constraint order start ip-198.51.100.100 then start haproxy-clone kind=Optional id=order-ip-198.51.100.100-haproxy-clone-Optional
 has colocation-ip-198.51.100.100-haproxy-clone-INFINITY || p constraint colocation add ip-198.51.100.100 with haproxy-clone INFINITY id=colocation-ip-198.51.100.100-haproxy-clone-INFINITY
-has order-ip-192.0.2.101-haproxy-clone-Optional || p constraint order start ip-192.0.2.101 then start haproxy-clone kind=Optional id=order-ip-192.0.2.101-haproxy-clone-Optional
-has colocation-ip-192.0.2.101-haproxy-clone-INFINITY || p constraint colocation add ip-192.0.2.101 with haproxy-clone INFINITY id=colocation-ip-192.0.2.101-haproxy-clone-INFINITY
-has order-ip-192.0.2.102-haproxy-clone-Optional || p constraint order start ip-192.0.2.102 then start haproxy-clone kind=Optional id=order-ip-192.0.2.102-haproxy-clone-Optional
-has colocation-ip-192.0.2.102-haproxy-clone-INFINITY || p constraint colocation add ip-192.0.2.102 with haproxy-clone INFINITY id=colocation-ip-192.0.2.102-haproxy-clone-INFINITY
-has order-ip-192.0.2.103-haproxy-clone-Optional || p constraint order start ip-192.0.2.103 then start haproxy-clone kind=Optional id=order-ip-192.0.2.103-haproxy-clone-Optional
-has colocation-ip-192.0.2.103-haproxy-clone-INFINITY || p constraint colocation add ip-192.0.2.103 with haproxy-clone INFINITY id=colocation-ip-192.0.2.103-haproxy-clone-INFINITY
-has order-ip-192.0.2.104-haproxy-clone-Optional || p constraint order start ip-192.0.2.104 then start haproxy-clone kind=Optional id=order-ip-192.0.2.104-haproxy-clone-Optional
-has colocation-ip-192.0.2.104-haproxy-clone-INFINITY || p constraint colocation add ip-192.0.2.104 with haproxy-clone INFINITY id=colocation-ip-192.0.2.104-haproxy-clone-INFINITY
+has order-ip-172.16.2.100-haproxy-clone-Optional || p constraint order start ip-172.16.2.100 then start haproxy-clone kind=Optional id=order-ip-172.16.2.100-haproxy-clone-Optional
+has colocation-ip-172.16.2.100-haproxy-clone-INFINITY || p constraint colocation add ip-172.16.2.100 with haproxy-clone INFINITY id=colocation-ip-172.16.2.100-haproxy-clone-INFINITY
+has order-ip-172.16.1.100-haproxy-clone-Optional || p constraint order start ip-172.16.1.100 then start haproxy-clone kind=Optional id=order-ip-172.16.1.100-haproxy-clone-Optional
+has colocation-ip-172.16.1.100-haproxy-clone-INFINITY || p constraint colocation add ip-172.16.1.100 with haproxy-clone INFINITY id=colocation-ip-172.16.1.100-haproxy-clone-INFINITY
+has order-ip-172.16.3.100-haproxy-clone-Optional || p constraint order start ip-172.16.3.100 then start haproxy-clone kind=Optional id=order-ip-172.16.3.100-haproxy-clone-Optional
+has colocation-ip-172.16.3.100-haproxy-clone-INFINITY || p constraint colocation add ip-172.16.3.100 with haproxy-clone INFINITY id=colocation-ip-172.16.3.100-haproxy-clone-INFINITY
+has order-ip-172.16.2.101-haproxy-clone-Optional || p constraint order start ip-172.16.2.101 then start haproxy-clone kind=Optional id=order-ip-172.16.2.101-haproxy-clone-Optional
+has colocation-ip-172.16.2.101-haproxy-clone-INFINITY || p constraint colocation add ip-172.16.2.101 with haproxy-clone INFINITY id=colocation-ip-172.16.2.101-haproxy-clone-INFINITY
 
 if [ -n "${NGHA_CIB_FILE:-}" ]; then
   cp "$work/new.xml" "$NGHA_CIB_FILE"
