@@ -32,6 +32,15 @@ def write_secrets(secrets_dir: Path) -> dict[str, Path]:
     return paths
 
 
+# What the lab runs besides the core: Keystone and memcached, and ngha's probe (an API on
+# every node and an active/passive worker) so the database and broker paths can be seen.
+LAB_SERVICES = ("keystone", "memcached", "ngha-probe", "ngha-probe-worker")
+# Three nodes with everything running must fit in 3 GB on a 2-core machine.
+LAB_TUNING = {"keystone_workers": 2, "keystone_threads": 4,
+              "innodb_buffer_pool_size": "32M", "mariadb_max_connections": 200,
+              "haproxy_maxconn": 4096}
+
+
 def lab_deployment_data(state: LabState, secret_files: dict[str, Path]) -> dict:
     """The lab as a deployment: Debian units, knet without crypto (a private bridge inside
     namespaces; an authkey would be one more secret to hand out), the lab's token."""
@@ -43,8 +52,9 @@ def lab_deployment_data(state: LabState, secret_files: dict[str, Path]) -> dict:
         "corosync": {"transport": "knet", "token": state.token_ms, "crypto": False},
         "nodes": [{"name": n.name, "address": n.address} for n in state.nodes],
         "vips": dict(state.vips),
-        "services": ["keystone", "memcached"],
+        "services": list(LAB_SERVICES),
         "secrets": {name: {"file": str(path)} for name, path in sorted(secret_files.items())},
+        "tuning": dict(LAB_TUNING),
     }
 
 

@@ -26,7 +26,10 @@ NETWORKS: tuple[str, ...] = get_args(VipName)  # VIP names, in canonical order
 REDIS_VIP_NETWORK = "internal_api"
 HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-SECRET_NAMES = ("database_password", "rabbitmq_password", "redis_password")
+# database_password: every service's database user; rabbitmq_password: the services' broker
+# user (the Erlang cookie is derived from it); redis_password: Redis and HAProxy's check;
+# admin_password: Keystone's bootstrap admin.
+SECRET_NAMES = ("database_password", "rabbitmq_password", "redis_password", "admin_password")
 # Parameter names that hold a credential (password, api/access keys, IPMI Kg key, SNMP
 # community ...): never accepted inline in fencing parameters, they would land in the CIB.
 SECRET_PARAMETER = re.compile(
@@ -252,6 +255,19 @@ class Fencing(Strict):
     devices: tuple[FenceDevice, ...] = ()
 
 
+class Tuning(Strict):
+    """Sizes that depend on the machines, not on the architecture. The defaults suit
+    production controllers; the lab's deployment sets small ones (2 cores, 3 nodes)."""
+
+    keystone_workers: StrictInt = Field(4, ge=1, le=64, description="uwsgi processes")
+    keystone_threads: StrictInt = Field(8, ge=1, le=256)
+    innodb_buffer_pool_size: str = Field("512M", pattern=r"^[1-9][0-9]*[KMG]$")
+    mariadb_max_connections: StrictInt = Field(1024, ge=16, le=100000)
+    # HAProxy needs about two file descriptors per connection: 20480 connections need a
+    # hard limit of ~41k open files for the process that starts it.
+    haproxy_maxconn: StrictInt = Field(20480, ge=64, le=1000000)
+
+
 class Deployment(Strict):
     cluster: str
     profile: Literal["nextgen", "legacy"] = "nextgen"
@@ -263,6 +279,7 @@ class Deployment(Strict):
     services: tuple[ServiceSpec, ...] = ()
     secrets: dict[str, SecretRef] = Field(default_factory=dict)
     fencing: Fencing | None = None
+    tuning: Tuning = Tuning()
 
     @field_validator("cluster")
     @classmethod

@@ -16,7 +16,7 @@ from ngha.profiles import build_desired_state
 from ngha.profiles.desired import DesiredState
 from ngha.render.destination import check_destination
 from ngha.render.graph import dot_to_svg, render_dot
-from ngha.render.nodefiles import desired_node_files
+from ngha.render.nodefiles import desired_node_files, redacted
 from ngha.render.pcs import render_pcs_script
 from ngha.render.summary import summarize
 from ngha.render.systemd import units_list
@@ -92,6 +92,7 @@ def artifact_files(loaded: LoadedDeployment, desired: DesiredState) -> dict[str,
     for node in desired_node_files(loaded, desired):
         base = f"nodes/{node.node}"
         for file in node.files:
-            files[f"{base}/{file.relative}"] = (file.content, file.mode)
+            # secrets are never written here: a marker names each one
+            files[f"{base}/{file.relative}"] = (file.materialize(redacted, encode=False), file.mode)
         files[f"{base}/units.json"] = (json.dumps(units_list(node), indent=2) + "\n", 0o644)
     return files

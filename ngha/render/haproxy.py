@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ngha.model.load import LoadedDeployment
 from ngha.profiles.resources import nodes_for
+from ngha.render.context import service_address
 from ngha.render.nodefiles import secret
 
 SYSCTL_PATH = "etc/sysctl.d/50-ngha-haproxy.conf"
@@ -48,12 +49,16 @@ def endpoint(address: str, port: int) -> str:
     return f"{address}:{port}"
 
 
+def endpoint_host(address: str) -> str:
+    return f"ipv6@{address}" if ipaddress.ip_address(address).version == 6 else address
+
+
 def render_haproxy(loaded: LoadedDeployment) -> str:
     deployment = loaded.deployment
     vips = {net: vip.address for net, vip in deployment.vip_list}
-    # "ipv6@" makes the last ':' of an IPv6 server address unambiguously the port separator.
-    servers = [Server(n.name, f"ipv6@{n.address}" if n.ip.version == 6 else n.address)
-               for n in deployment.nodes]
+    # Backends listen on each node's service-network address. "ipv6@" makes the last ':'
+    # of an IPv6 server address unambiguously the port separator.
+    servers = [Server(n.name, endpoint_host(service_address(n))) for n in deployment.nodes]
     # Galera and Redis run only where their role is (every node when roles are not used).
     galera_servers = [s for s in servers if s.name in nodes_for(deployment, "galera")]
     redis_servers = [s for s in servers if s.name in nodes_for(deployment, "redis")]
@@ -77,4 +82,5 @@ def render_haproxy(loaded: LoadedDeployment) -> str:
     stats_bind = endpoint(vips["control"], 1993) if "control" in vips else None
     return _templates.get_template("haproxy.cfg.j2").render(
         profile=loaded.profile, cluster=deployment.cluster, stats_bind=stats_bind,
+        maxconn=deployment.tuning.haproxy_maxconn,
         galera=galera, redis=redis, apis=apis)

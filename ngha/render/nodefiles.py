@@ -55,10 +55,12 @@ class NodeFile:
         """A unit or drop-in: systemd must reload before it takes effect."""
         return self.path.startswith("/etc/systemd/system/")
 
-    def materialize(self, lookup: Callable[[str], str]) -> str:
+    def materialize(self, lookup: Callable[[str], str], encode: bool = True) -> str:
+        """The content with every placeholder replaced by lookup(name), percent-encoded
+        where the placeholder asks for it (encode=False for markers, kept readable)."""
         def value(match: re.Match) -> str:
             text = lookup(match.group(1))
-            return quote(text, safe="") if match.group(2) else text
+            return quote(text, safe="") if match.group(2) and encode else text
         return SECRET.sub(value, self.content)
 
 

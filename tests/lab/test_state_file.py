@@ -55,7 +55,8 @@ def test_deployment_skeleton(tmp_path, state):
     assert doc["corosync"] == {"transport": "knet", "token": 3000, "crypto": False}
     assert doc["nodes"][0] == {"name": "ctl-0", "address": "10.213.3.11"}
     assert doc["vips"]["redis"] == "10.213.3.105"
-    assert doc["services"] == ["keystone", "memcached"]
+    assert doc["services"] == ["keystone", "memcached", "ngha-probe", "ngha-probe-worker"]
+    assert doc["tuning"]["keystone_workers"] == 2
     for name in ("database_password", "rabbitmq_password", "redis_password"):
         secret = tmp_path / "secrets" / name
         assert doc["secrets"][name] == {"file": str(secret)}
