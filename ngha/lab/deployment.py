@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import secrets
-from dataclasses import replace
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -49,7 +48,8 @@ def lab_deployment_data(state: LabState, secret_files: dict[str, Path]) -> dict:
         "profile": "nextgen",
         "distro": "debian",
         "target": "lab",
-        "corosync": {"transport": "knet", "token": state.token_ms, "crypto": False},
+        "corosync": {"transport": "knet", "token": state.token_ms, "crypto": False,
+                     "blackbox": False},
         "nodes": [{"name": n.name, "address": n.address} for n in state.nodes],
         "vips": dict(state.vips),
         "services": list(LAB_SERVICES),
@@ -59,10 +59,10 @@ def lab_deployment_data(state: LabState, secret_files: dict[str, Path]) -> dict:
 
 
 def lab_corosync_settings(state: LabState) -> CorosyncSettings:
-    """What the nodes run: exactly what ngha renders for the lab's deployment, without the
-    flight recorder (~8 MB of shared memory per node)."""
+    """What the nodes run: exactly what ngha renders for the lab's deployment (whose
+    corosync settings turn the flight recorder off: ~8 MB of shared memory per node)."""
     deployment = Deployment.model_validate(lab_deployment_data(state, {}))
-    return replace(settings_from_deployment(deployment), blackbox=False)
+    return settings_from_deployment(deployment)
 
 
 def render_deployment(state: LabState, secret_files: dict[str, Path]) -> str:

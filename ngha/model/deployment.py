@@ -193,6 +193,8 @@ class Corosync(Strict):
     # knet encryption; needs the same authkey on every node. Only knet can encrypt, so the
     # default follows the transport (validate.py refuses crypto: true with udp/udpu).
     crypto: StrictBool | None = None
+    # corosync's flight recorder: ~8 MB of /dev/shm per node (the lab turns it off)
+    blackbox: StrictBool = True
 
     @property
     def encrypted(self) -> bool:

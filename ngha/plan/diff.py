@@ -155,7 +155,12 @@ def _node_changes(plan: Plan, target: Target, observed: Observed, node: str) -> 
     for unit in own:
         state = units.get(unit)
         if state is None or not state.exists:
-            plan.notes.append(f"{node}: unit {unit} is not installed (install its package)")
+            if wanted.file(f"/etc/systemd/system/{unit}") is not None:  # ngha installs it
+                plan.units += [UnitChange(node, unit, "enable", "systemd manages it"),
+                               UnitChange(node, unit, "start", "not running")]
+            else:
+                plan.notes.append(f"{node}: unit {unit} is not installed (install its "
+                                  "package)")
             continue
         if not state.enabled:
             plan.units.append(UnitChange(node, unit, "enable", "systemd manages it"))

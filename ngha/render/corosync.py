@@ -27,7 +27,8 @@ def settings_from_deployment(deployment: Deployment) -> CorosyncSettings:
                             nodes=[(n.name, n.address) for n in deployment.nodes],
                             transport=deployment.corosync.transport,
                             token_ms=deployment.corosync.token,
-                            crypto=deployment.corosync.encrypted)
+                            crypto=deployment.corosync.encrypted,
+                            blackbox=deployment.corosync.blackbox)
 
 
 def render_corosync(deployment: Deployment) -> str:

@@ -47,7 +47,8 @@ def test_up_writes_deployment_skeleton(lab):
     doc = YAML(typ="safe").load(open(lab))
     state = Lab.read(NAME).state
     assert doc["cluster"] == NAME and doc["target"] == "lab"
-    assert doc["corosync"] == {"transport": "knet", "token": 3000, "crypto": False}
+    assert doc["corosync"] == {"transport": "knet", "token": 3000, "crypto": False,
+                              "blackbox": False}
     assert [n["name"] for n in doc["nodes"]] == NODES
     assert sorted(doc["vips"]) == sorted(state.vips)
     for secret in doc["secrets"].values():
@@ -56,14 +57,13 @@ def test_up_writes_deployment_skeleton(lab):
 
 
 def test_lab_runs_the_corosync_conf_ngha_renders(lab, transport):
-    """The lab's nodes run what `ngha render` makes of the lab's deployment file (only the
-    lab's flight-recorder switch differs)."""
+    """The lab's nodes run what `ngha render` makes of the lab's deployment file."""
     from ngha.model.load import load_deployment
     from ngha.render.corosync import render_corosync
 
     def significant(text: str) -> list[str]:
         return [line for line in text.splitlines()
-                if line.strip() and not line.lstrip().startswith(("#", "blackbox"))]
+                if line.strip() and not line.lstrip().startswith("#")]
 
     rendered = render_corosync(load_deployment(lab).deployment)
     actual = transport.read_file("ctl-1", "/etc/corosync/corosync.conf").decode()
