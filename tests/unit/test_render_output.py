@@ -183,14 +183,22 @@ def test_nothing_is_left_behind_when_a_render_stops(tmp_path, monkeypatch, failu
         raise NghaError("crm_verify says no")
 
     monkeypatch.setattr(tree_module.Tree, "write", stopping_write)
+    # As in a terminal: a process started in the background (nohup, `cmd &` in a script)
+    # inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler), \
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     expected = {"oserror": OSError, "keyboardinterrupt": KeyboardInterrupt,
                 "sigint": KeyboardInterrupt, "sigterm": SystemExit, "check": NghaError}[failure]
-    with pytest.raises(expected):
-        render_all(load_deployment(REFERENCE, profile="legacy"), out, with_svg=False,
-                   check=failing_check if failure == "check" else None)
+    try:
+        with pytest.raises(expected):
+            render_all(load_deployment(REFERENCE, profile="legacy"), out, with_svg=False,
+                       check=failing_check if failure == "check" else None)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored after render
+    finally:
+        signal.signal(signal.SIGINT, previous[0])
+        signal.signal(signal.SIGTERM, previous[1])
     assert snapshot(out) == before
     assert leftovers(tmp_path) == []
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 def test_interrupt_in_the_middle_of_the_swap_restores_the_old_tree(tmp_path, monkeypatch):
