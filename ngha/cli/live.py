@@ -103,7 +103,7 @@ def print_plan(result) -> None:
     cib.add_row("constraints", str(len(c.constraints_added)), str(len(c.constraints_changed)),
                 str(len(c.constraints_removed)))
     for name, old, new in c.settings:
-        cib.add_row(name, "", f"{old} -> {new}", "")
+        cib.add_row(name, "", f"{old or '-'} -> {new}", "")
     if not result.patch.empty:
         console.print(cib)
     if result.gate is not None and not result.gate.passed:
@@ -111,14 +111,18 @@ def print_plan(result) -> None:
                       "(apply refuses without --force):[/red] " + ", ".join(
                           sorted({f"{a.action} {a.resource}" for a in result.gate.collateral})))
     if result.files or result.units:
-        nodes = Table(title="per node")
-        for column in ("node", "files written", "units"):
-            nodes.add_column(column)
-        for node in sorted({f.node for f in result.files} | {u.node for u in result.units}):
-            files = [f"{f.path} ({f.why})" for f in result.files if f.node == node]
-            units = [f"{u.action} {u.unit}" for u in result.units if u.node == node]
-            nodes.add_row(node, "\n".join(files), "\n".join(units))
-        console.print(nodes)
+        every = set(result.nodes)
+        changes = Table(title="node changes")
+        for column in ("change", "what", "nodes"):
+            changes.add_column(column)
+        for (path, why), nodes in _grouped((f.path, f.why, f.node) for f in result.files):
+            changes.add_row(f"write ({why})", path, _nodes(nodes, every))
+        for (unit, action), nodes in _grouped((u.unit, u.action, u.node) for u in result.units):
+            changes.add_row(action, unit, _nodes(nodes, every))
+        if result.reload_systemd:
+            changes.add_row("reload", "systemd (units changed)",
+                            _nodes(set(result.reload_systemd), every))
+        console.print(changes)
     if result.pending_tasks:
         console.print("one-off tasks to run: " + "; ".join(
             t.description + ("" if t.ready else " (after the core services run)")
@@ -127,6 +131,18 @@ def print_plan(result) -> None:
         console.print(f"note: {note}")
     for node, why in result.unreachable.items():
         console.print(f"[red]unreachable[/red] {why}")
+
+
+def _grouped(rows) -> list[tuple[tuple[str, str], set[str]]]:
+    """(a, b, node) rows -> [((a, b), nodes)] in first-seen order."""
+    groups: dict[tuple[str, str], set[str]] = {}
+    for a, b, node in rows:
+        groups.setdefault((a, b), set()).add(node)
+    return list(groups.items())
+
+
+def _nodes(nodes: set[str], every: set[str]) -> str:
+    return "all" if nodes == every and len(every) > 1 else ", ".join(sorted(nodes))
 
 
 def _ids(ids: tuple[str, ...]) -> str:

@@ -59,6 +59,7 @@ class Plan:
     tasks: list[TaskState] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unreachable: dict[str, str] = field(default_factory=dict)
+    nodes: tuple[str, ...] = ()
 
     @property
     def pending_tasks(self) -> list[TaskState]:
@@ -105,7 +106,7 @@ def make_plan(cluster: LiveCluster, target: Target, observed: Observed,
         gate = cascade_check(live, candidate, changes.touched_resources)
     plan = Plan(profile=target.profile, cluster=cluster.name, changes=changes,
                 candidate=candidate, patch=patch, gate=gate,
-                unreachable=dict(observed.unreachable))
+                unreachable=dict(observed.unreachable), nodes=target.node_names)
     for node in target.node_names:
         if node in observed.nodes:
             _node_changes(plan, target, observed, node)
