@@ -84,6 +84,8 @@ def apply(deployment: str | None, profile: str | None, environment: str | None,
     for step, seconds in report.steps:
         table.add_row(step, f"{seconds:.1f}")
     console.print(table)
+    for note in report.before.notes:
+        console.print(f"note: {note}")
     if report.after is not None and report.after.pending:
         console.print("[yellow]still pending after apply:[/yellow]")
         print_plan(report.after)
