@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+from ngha.apply.health import wait_healthy
 from ngha.errors import NghaError
 from ngha.facts import CrmMonFact
 from ngha.live.cib import apply_patch
@@ -195,32 +196,7 @@ def _start(cluster: LiveCluster, node: str, changes: list[UnitChange]) -> None:
 
 
 def _wait_healthy(cluster: LiveCluster, target: Target, node: str, units: list[str]) -> None:
-    """The units are active and, for API services, answer on the node's address."""
-    checks = []
-    address = service_address(target.loaded.deployment.node(node))
-    for service in target.loaded.services:
-        if f"{service.unit}.service" in units and service.spec.api:
-            api = service.spec.api
-            checks.append(f"http://{url_host(address)}:{api.port}{api.check or '/'}")
-
-    def read() -> list[str]:
-        bad = []
-        for unit in units:
-            state = cluster.run(node, ["systemctl", "is-active", unit], check=False,
-                                timeout=30).stdout.strip()
-            if state != "active":
-                bad.append(f"{unit} {state}")
-        for url in checks:
-            code = cluster.run(node, ["curl", "-s", "-o", "/dev/null", "-m", "5", "-w",
-                                      "%{http_code}", url], check=False,
-                               timeout=15).stdout.strip()
-            if not code.startswith(("2", "3")):
-                bad.append(f"{url} answered {code or 'nothing'}")
-        return bad
-
-    wait_until(read, lambda bad: not bad, timeout=SERVICE_TIMEOUT,
-               what=f"{', '.join(units)} healthy on {node}",
-               describe=lambda bad: "; ".join(bad), interval=1)
+    wait_healthy(cluster, target, node, units, timeout=SERVICE_TIMEOUT)
 
 
 # --- shared ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ngha.lab import cluster
-from ngha.lab.session import Lab, lab_paths
+from ngha.lab.session import Lab
 from ngha.transport import run_on_nodes
 
 from lab_support import LAB, SHARED_LAB, ngha
