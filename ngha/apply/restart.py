@@ -28,9 +28,13 @@ HAPROXY_SOCKET = "/run/haproxy/admin.sock"
 # One command to HAProxy's runtime API; the command is a parameter, never shell text.
 HAPROXY_COMMAND = ("import socket, sys\n"
                    "s = socket.socket(socket.AF_UNIX)\n"
+                   "s.settimeout(10)\n"
                    "s.connect(sys.argv[1])\n"
                    "s.sendall((sys.argv[2] + '\\n').encode())\n"
-                   "print(s.recv(65536).decode().strip())\n")
+                   "out = b''\n"
+                   "while chunk := s.recv(65536):\n"
+                   "    out += chunk\n"
+                   "print(out.decode().strip())\n")
 
 
 @dataclass
@@ -129,6 +133,7 @@ def _restart_systemd(cluster: LiveCluster, target: Target, service: ResolvedServ
     for each in nodes:
         if backend:
             _haproxy(cluster, f"set server {backend}/{each} state maint", progress)
+            _wait_drained(cluster, backend, each, progress)
         try:
             progress(f"systemctl restart {unit} on {each}")
             cluster.run(each, ["systemctl", "restart", unit], timeout=180,
@@ -144,6 +149,26 @@ def _restart_systemd(cluster: LiveCluster, target: Target, service: ResolvedServ
         wait_healthy(cluster, target, each, [unit], via_vip=bool(api_urls(target, each, [unit])))
         progress(f"{unit} healthy again on {each}")
     return nodes
+
+
+def _wait_drained(cluster: LiveCluster, backend: str, server: str, progress: Progress,
+                  timeout: float = 60.0) -> None:
+    """Until no HAProxy has a request in flight to that server: a restart would cut it."""
+    def sessions() -> int:
+        total = 0
+        for result in cluster.run_all(["python3", "-c", HAPROXY_COMMAND, HAPROXY_SOCKET,
+                                       "show stat"], timeout=15).values():
+            if isinstance(result, NghaError) or not result.ok:
+                continue
+            for line in result.stdout.splitlines():
+                fields = line.split(",")
+                if len(fields) > 4 and fields[0] == backend and fields[1] == server:
+                    total += int(fields[4] or 0)  # scur: current sessions
+        return total
+    _, seconds = wait_until(sessions, lambda n: n == 0, timeout=timeout,
+                            what=f"requests to {backend}/{server} to finish", interval=0.2,
+                            describe=lambda n: f"{n} still in flight")
+    progress(f"haproxy: {backend}/{server} drained in {seconds:.1f} s")
 
 
 def _haproxy(cluster: LiveCluster, command: str, progress: Progress) -> None:
