@@ -14,7 +14,7 @@ from ngha.live.errors import ClusterError, StaleCib
 from ngha.live.wait import wait_until
 from ngha.plan.diff import Plan, UnitChange, make_plan
 from ngha.plan.health import resource_problems
-from ngha.plan.observe import observe
+from ngha.plan.observe import MANIFEST, observe
 from ngha.plan.target import Target
 from ngha.plan.tasks import TaskContext, tasks_for
 from ngha.profiles.resources import nodes_for
@@ -49,6 +49,9 @@ def write_node_files(cluster: LiveCluster, target: Target, progress: Progress,
     def one(node: str) -> None:
         wanted = target.node(node)
         for change in [c for c in plan.files if c.node == node]:
+            if change.why.startswith("stale"):
+                cluster.run(node, ["rm", "-f", "--", change.path], what=f"remove {change.path}")
+                continue
             if change.path.endswith("/"):
                 directory = next(d for d in wanted.directories
                                  if d.path == change.path.rstrip("/"))
@@ -59,6 +62,9 @@ def write_node_files(cluster: LiveCluster, target: Target, progress: Progress,
             file = wanted.file(change.path)
             cluster.put_file(node, file.path, target.content(file), mode=file.mode,
                              owner=file.owner, group=file.group)
+        if node in plan.manifests:
+            cluster.put_file(node, MANIFEST, "".join(f"{f.path}\n" for f in wanted.files),
+                             mode=0o644)
         if node in plan.reload_systemd:
             cluster.run(node, ["systemctl", "daemon-reload"], what="systemctl daemon-reload")
         if node in plan.sysctl:

@@ -56,6 +56,7 @@ class Plan:
     units: list[UnitChange] = field(default_factory=list)
     reload_systemd: list[str] = field(default_factory=list)  # nodes
     sysctl: list[str] = field(default_factory=list)  # nodes where the sysctl is not applied
+    manifests: list[str] = field(default_factory=list)  # nodes whose file manifest changes
     tasks: list[TaskState] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unreachable: dict[str, str] = field(default_factory=dict)
@@ -68,7 +69,7 @@ class Plan:
     @property
     def pending(self) -> bool:
         return bool(not self.patch.empty or self.files or self.units or self.reload_systemd
-                     or self.sysctl or self.pending_tasks)
+                     or self.sysctl or self.manifests or self.pending_tasks)
 
     def as_dict(self) -> dict:
         return {
@@ -84,6 +85,7 @@ class Plan:
                       for u in self.units],
             "daemon_reload": self.reload_systemd,
             "sysctl": self.sysctl,
+            "manifests": self.manifests,
             "tasks": [{"name": t.name, "description": t.description, "done": t.done,
                        "ready": t.ready} for t in self.tasks],
             "notes": self.notes,
@@ -134,7 +136,15 @@ def _node_changes(plan: Plan, target: Target, observed: Observed, node: str) -> 
         elif state.mode != directory.mode or state.owner != owner:
             plan.files.append(FileChange(node, directory.path + "/", "mode or owner",
                                          directory.mode, owner))
-    if any(f.is_systemd_unit for f in changed):
+    wanted_paths = [f.path for f in wanted.files]
+    stale = [p for p in (seen.managed or ()) if p not in wanted_paths]
+    for path in stale:
+        if seen.files.get(path) is None or seen.files[path].exists:
+            plan.files.append(FileChange(node, path, "stale: remove", 0, ""))
+    if seen.managed is None or sorted(seen.managed) != sorted(wanted_paths):
+        plan.manifests.append(node)
+    if any(f.is_systemd_unit for f in changed) or any(
+            p.startswith("/etc/systemd/system/") for p in stale):
         plan.reload_systemd.append(node)
     if any(seen.sysctl.get(k) != "1" for k in SYSCTL_KEYS):
         plan.sysctl.append(node)

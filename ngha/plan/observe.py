@@ -14,6 +14,9 @@ from ngha.live.cluster import LiveCluster
 from ngha.plan.target import Target
 
 SYSCTL_KEYS = ("net.ipv4.ip_nonlocal_bind",)
+# Every file ngha wrote on the node, so a file it no longer wants (a profile changed, a
+# service removed) is removed, and nothing it did not write ever is.
+MANIFEST = "/var/lib/ngha/managed-files"
 
 
 @dataclass
@@ -21,6 +24,7 @@ class NodeObservation:
     units: dict[str, UnitState]
     files: dict[str, FileState]
     sysctl: dict[str, str] = field(default_factory=dict)
+    managed: tuple[str, ...] | None = None  # the manifest; None when there is none
 
 
 @dataclass
@@ -57,7 +61,9 @@ def observe(cluster: LiveCluster, target: Target) -> Observed:
             files = cluster.read(FileDigestsFact(paths_of_interest(target, node)), node)
             values = cluster.run(node, ["sysctl", "-n", *SYSCTL_KEYS], check=False,
                                  timeout=30).stdout.split()
-            return NodeObservation(units, files, dict(zip(SYSCTL_KEYS, values)))
+            manifest = cluster.run(node, ["cat", MANIFEST], check=False, timeout=30)
+            managed = tuple(manifest.stdout.split("\n")[:-1]) if manifest.ok else None
+            return NodeObservation(units, files, dict(zip(SYSCTL_KEYS, values)), managed)
         except NghaError as exc:
             return exc
 

@@ -130,3 +130,29 @@ def spawn_detached(argv: Sequence[str], log: Path) -> None:
     with open(log, "ab") as out:
         subprocess.run(list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                        check=True, close_fds=True)
+
+
+def start_background(argv: Sequence[str], log: Path) -> subprocess.Popen:
+    """Start argv in its own session, output appended to `log`; the caller stops it
+    (stop_background) when done."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        try:
+            return subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=out, start_new_session=True)
+        except FileNotFoundError:
+            raise ToolMissing(f"{argv[0]} is not installed") from None
+
+
+def stop_background(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL of the whole group if it does not end in time."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc.pid)
+            proc.wait()

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,7 +46,7 @@ def leftovers(lab: str, state_dir: Path) -> list[str]:
     with open("/proc/mounts") as f:
         for line in f:
             target = line.split()[1]
-            if str(state_dir) in target or prefix in target:
+            if _names(target, str(state_dir)) or prefix in target:
                 found.append(f"mount {target}")
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
     for line in links.splitlines():
@@ -58,7 +59,7 @@ def leftovers(lab: str, state_dir: Path) -> list[str]:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if f"/ngha/{lab}/" in cgroups or str(state_dir) in cmdline or prefix in cmdline:
+        if f"/ngha/{lab}/" in cgroups or _names(cmdline, str(state_dir)) or prefix in cmdline:
             found.append(f"process {pid} {cmdline[:80]}")
     cgroup_fs = Path("/sys/fs/cgroup")
     for root in [cgroup_fs, *cgroup_fs.iterdir()]:
@@ -67,3 +68,9 @@ def leftovers(lab: str, state_dir: Path) -> list[str]:
     if state_dir.exists():
         found.append(f"state dir {state_dir}")
     return found
+
+
+def _names(text: str, path: str) -> bool:
+    """`path` appears in text as itself, not as the start of a longer name (the state
+    directory of lab `x` is a prefix of lab `x-other`'s)."""
+    return re.search(re.escape(path) + r"(/|\s|$)", text) is not None

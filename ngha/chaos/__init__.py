@@ -1,0 +1,1 @@
+"""Failure scenarios on the lab: faults injected, recovery measured through the VIPs."""

@@ -1,0 +1,101 @@
+"""What a scenario works with: the live cluster, the lab's faults, and a log of events."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ngha.facts import ClusterView, CrmMonFact
+from ngha.lab import lifecycle
+from ngha.lab.session import Lab
+from ngha.live.cluster import LiveCluster
+from ngha.live.errors import ClusterError
+from ngha.live.wait import wait_until
+from ngha.plan.target import Target
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Outcome:
+    """What the scenario touched (so it is not counted as collateral) and when the
+    backends it broke were back."""
+
+    targets: set[str] = field(default_factory=set)  # services hit on purpose
+    nodes: set[str] = field(default_factory=set)  # nodes crashed or cut off
+    backend_back: dict[str, float] = field(default_factory=dict)  # probe path -> time
+    failures: list[str] = field(default_factory=list)  # scenario-specific assertions
+    notes: dict = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    cluster: LiveCluster
+    target: Target
+    lab: Lab
+    quick: bool
+    progress: Progress
+    events: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def profile(self) -> str:
+        return self.target.profile
+
+    def event(self, label: str) -> float:
+        now = time.time()
+        self.events.append((now, label))
+        self.progress(label)
+        return now
+
+    def hold(self, quick: float, full: float) -> float:
+        return quick if self.quick else full
+
+    def view(self) -> ClusterView:
+        return self.cluster.read_any(CrmMonFact(), timeout=15)
+
+    def resource(self, service: str) -> str:
+        return self.target.desired_ids[service]
+
+    def pcs(self, *args: str, timeout: float = 300) -> None:
+        self.cluster.run_any(["pcs", *args], timeout=timeout, what="pcs " + " ".join(args))
+
+    def run(self, node: str, argv: list[str], timeout: float = 60):
+        return self.cluster.run(node, argv, timeout=timeout, check=False)
+
+    def kill(self, node: str, process: str) -> None:
+        self.cluster.run(node, ["pkill", "-KILL", "-x", process], what=f"pkill -9 {process}")
+
+    def wait(self, accept: Callable[[ClusterView], bool], what: str,
+             timeout: float = 300) -> float:
+        """Poll Pacemaker's view until accept(view); returns the time it held."""
+        def read() -> ClusterView | None:
+            try:
+                return self.view()
+            except ClusterError:
+                return None
+        wait_until(read, lambda v: v is not None and accept(v), timeout=timeout, what=what,
+                   interval=0.5)
+        return time.time()
+
+    def roles(self, service: str) -> dict[str, str]:
+        return self.view().roles_on(self.resource(service))
+
+    def holder_of_vip(self, network: str) -> str:
+        address = self.lab.state.vips[network]
+        rid = "ip-" + address.replace(":", ".")
+        nodes = list(self.view().roles_on(rid))
+        if not nodes:
+            raise ClusterError(f"the {network} VIP runs nowhere")
+        return nodes[0]
+
+    # --- the lab's faults ------------------------------------------------------------
+
+    def crash(self, node: str) -> None:
+        lifecycle.crash(self.lab.name, node)
+
+    def boot(self, node: str) -> None:
+        lifecycle.boot(self.lab.name, node, wait=False)
+
+    def online(self, nodes: list[str]) -> Callable[[ClusterView], bool]:
+        return lambda v: v.quorum and set(nodes) <= v.online

@@ -1,0 +1,26 @@
+"""Before scenarios run: the lab's cluster, with the profile asked for in place."""
+
+from __future__ import annotations
+
+from ngha.apply.run import apply
+from ngha.cib.merge import owned_profile
+from ngha.chaos.context import Progress
+from ngha.errors import NghaError
+from ngha.facts import CibFact
+from ngha.lab.session import default_deployment
+from ngha.live import LiveCluster, connect
+from ngha.plan.target import Target
+
+
+def prepare_lab(deployment: str | None, profile: str | None,
+                progress: Progress) -> tuple[LiveCluster, Target]:
+    target = Target.load(deployment or default_deployment(), profile)
+    if target.loaded.deployment.target != "lab":
+        raise NghaError("failure scenarios run on the built-in lab only (they crash nodes "
+                        "and cut networks)", fix="use the lab's deployment file")
+    cluster = connect(target.loaded.deployment)
+    running = owned_profile(cluster.read_any(CibFact()).tree())
+    if running != target.profile:
+        progress(f"applying {target.profile} to the lab (it runs {running or 'nothing'})")
+    apply(cluster, target, progress=progress)  # also a check: nothing to do when in place
+    return cluster, target

@@ -1,0 +1,125 @@
+"""The host's side of the prober: start it in the lab's client namespace, stop it, read
+what it recorded, and turn samples into outage windows."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ngha.lab.session import Lab
+from ngha.transport.process import start_background, stop_background
+
+INTERVAL = 0.2
+TIMEOUT = 5.0
+RECOVERED_AFTER = 5  # consecutive successes that end an outage (1 s at 200 ms)
+
+
+@dataclass
+class Sample:
+    path: str
+    t0: float
+    t1: float
+    ok: bool
+    id: int | None = None
+
+
+@dataclass
+class Probes:
+    """A running prober and the file it writes."""
+
+    directory: Path
+    proc: object = None
+    started_at: float = 0.0
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def output(self) -> Path:
+        return self.directory / "samples.jsonl"
+
+    def stop(self) -> list[Sample]:
+        if self.proc is not None:
+            stop_background(self.proc)
+            self.proc = None
+        self.samples = read_samples(self.output)
+        shutil.rmtree(self.directory, ignore_errors=True)  # the config holds a password
+        return self.samples
+
+
+def probe_paths(lab: Lab, admin_password: str) -> dict[str, dict]:
+    vips = lab.state.vips
+    auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "domain": {"id": "default"}, "password": admin_password}}},
+        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+    public = vips["public"]
+    return {
+        "keystone": {"method": "POST", "url": f"http://{public}:5000/v3/auth/tokens",
+                     "body": json.dumps(auth), "expect": 201},
+        "db_write": {"method": "POST", "url": f"http://{public}:8999/write", "expect": 200},
+        "rpc": {"method": "GET", "url": f"http://{public}:8999/rpc", "expect": 200},
+        "vip": {"method": "GET", "url": f"http://{vips['control']}:1993/", "expect": 200},
+    }
+
+
+def start_probes(lab: Lab, admin_password: str, work: Path) -> Probes:
+    work.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix="probes-", dir=work))
+    os.chmod(directory, 0o700)
+    probes = Probes(directory=directory)
+    config = directory / "config.json"
+    fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"output": str(probes.output), "interval": INTERVAL, "timeout": TIMEOUT,
+                   "paths": probe_paths(lab, admin_password)}, f)
+    argv = lab.enter_prefix("client") + [sys.executable, "-m", "ngha.chaos.prober",
+                                         str(config)]
+    probes.started_at = time.time()
+    probes.proc = start_background(argv, directory / "prober.log")
+    return probes
+
+
+def read_samples(path: Path) -> list[Sample]:
+    samples = []
+    if not path.exists():
+        return samples
+    for line in path.read_text().splitlines():
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue  # a line cut short when the prober was stopped
+        samples.append(Sample(data["path"], data["t0"], data["t1"], bool(data["ok"]),
+                              data.get("id")))
+    return samples
+
+
+def by_path(samples: list[Sample]) -> dict[str, list[Sample]]:
+    paths: dict[str, list[Sample]] = {}
+    for sample in sorted(samples, key=lambda s: s.t0):
+        paths.setdefault(sample.path, []).append(sample)
+    return paths
+
+
+def outage(samples: list[Sample], since: float) -> tuple[float, float | None, float | None]:
+    """(outage seconds, first failure, recovery time) after `since`: from the first failed
+    request to the first of RECOVERED_AFTER consecutive successes. (0, None, None) when
+    nothing failed; seconds is None when the path never recovered."""
+    after = [s for s in samples if s.t0 >= since]
+    first = next((i for i, s in enumerate(after) if not s.ok), None)
+    if first is None:
+        return 0.0, None, None
+    run = 0
+    for i in range(first, len(after)):
+        run = run + 1 if after[i].ok else 0
+        if run == RECOVERED_AFTER:
+            back = after[i - RECOVERED_AFTER + 1].t0
+            return round(back - after[first].t0, 2), after[first].t0, back
+    return None, after[first].t0, None  # type: ignore[return-value]
+
+
+def acknowledged_ids(samples: list[Sample]) -> list[int]:
+    return sorted(s.id for s in samples if s.path == "db_write" and s.ok and s.id is not None)

@@ -1,0 +1,188 @@
+"""Running scenarios: each on a healthy cluster, probes running through the VIPs, the
+fault injected and recovered, then measured and judged; the cluster must be as it was
+found (healthy, same configuration) before the next one starts."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ngha.chaos.context import Context, Progress
+from ngha.chaos.measure import galera_state, missing_writes, restarted, snapshot
+from ngha.chaos.probes import acknowledged_ids, by_path, outage, start_probes
+from ngha.chaos.scenarios import BY_ID, Scenario
+from ngha.errors import NghaError, OperationFailed
+from ngha.facts import CrmMonFact
+from ngha.lab.session import Lab
+from ngha.live.cluster import LiveCluster
+from ngha.plan.diff import make_plan
+from ngha.plan.observe import observe
+from ngha.plan.target import Target
+from ngha.profiles.resources import nodes_for
+from ngha.status import cluster_status
+
+BASELINE = 3.0  # seconds of probing before the fault
+TAIL = 3.0  # and after the cluster is healthy again
+BACK_WITHIN = 5.0  # API paths back within this long after their backend
+HEALTHY_TIMEOUT = 600.0
+NOT_HEALTH = ("failed actions", "failed units")  # judged on their own, cleaned up after
+
+
+class ScenarioError(OperationFailed):
+    """The cluster was not fit for a scenario, or could not be restored after one."""
+
+
+def unknown_scenarios(names: list[str]) -> list[str]:
+    return [n for n in names if n != "all" and n not in BY_ID]
+
+
+def run_scenarios(cluster: LiveCluster, target: Target, names: list[str], quick: bool,
+                  repeat: int, work: Path, progress: Progress) -> list[dict]:
+    chosen = list(BY_ID) if "all" in names else names
+    lab = Lab.read(target.loaded.deployment.cluster)
+    results = []
+    for scenario_id in chosen:
+        for index in range(1, repeat + 1):
+            progress(f"== {scenario_id} ({target.profile}, run {index} of {repeat})")
+            result = run_one(cluster, target, lab, BY_ID[scenario_id], quick, work, progress)
+            result["repeat"] = index
+            results.append(result)
+            progress(f"{scenario_id}: {'passed' if result['passed'] else 'FAILED'} "
+                     + "; ".join(result["failures"]))
+            restore(cluster, target, progress)
+    return results
+
+
+def run_one(cluster: LiveCluster, target: Target, lab: Lab, scenario: Scenario, quick: bool,
+            work: Path, progress: Progress) -> dict:
+    ensure_fit(cluster, target)
+    before = snapshot(cluster, target, cluster.read_any(CrmMonFact()))
+    probes = start_probes(lab, target.secrets.value("admin_password"), work)
+    ctx = Context(cluster=cluster, target=target, lab=lab, quick=quick, progress=progress)
+    started = time.time()
+    try:
+        time.sleep(BASELINE)
+        outcome = scenario.run(ctx)
+        fault_at = ctx.events[0][0] if ctx.events else started
+        healthy_at = wait_healthy(cluster, target, HEALTHY_TIMEOUT)
+        if healthy_at is not None:
+            ctx.events.append((healthy_at, "cluster healthy again"))
+        time.sleep(TAIL)
+    finally:
+        samples = probes.stop()
+    view = cluster.read_any(CrmMonFact())
+    after = snapshot(cluster, target, view)
+    paths = by_path(samples)
+    windows = {path: outage(s, fault_at) for path, s in paths.items()}
+    galera_nodes = nodes_for(target.loaded.deployment, "galera")
+    writer = next((n for n in galera_nodes if n in view.online), galera_nodes[0])
+    acked = acknowledged_ids(samples)
+    lost = missing_writes(cluster, writer, acked)
+    collateral = [c for c in restarted(before, after)
+                  if c["service"] not in outcome.targets and c["node"] not in outcome.nodes]
+    result = {
+        "scenario": scenario.id, "title": scenario.title, "profile": target.profile,
+        "quick": quick, "lost_writes": len(lost), "acknowledged_writes": len(acked),
+        "collateral_restarts": len(collateral), "collateral": collateral,
+        "outage_seconds": {p: w[0] for p, w in windows.items()},
+        "recovered_seconds": None if healthy_at is None else round(healthy_at - fault_at, 1),
+        "duration_seconds": round(time.time() - started, 1),
+        "events": [{"t": round(t - probes.started_at, 2), "label": label}
+                   for t, label in sorted(ctx.events)],
+        "probes": {p: [[round(s.t0 - probes.started_at, 2), round(s.t1 - probes.started_at, 2),
+                        int(s.ok)] for s in ss] for p, ss in paths.items()},
+        "failed_actions": [{"resource": f.resource, "node": f.node, "task": f.task,
+                            "status": f.exit_status} for f in view.failed_actions],
+        "galera": galera_state(cluster, [n for n in galera_nodes if n in view.online]),
+        "notes": outcome.notes,
+    }
+    result["failures"] = judge(scenario, target, outcome, result, windows, cluster)
+    result["passed"] = not result["failures"]
+    return result
+
+
+def judge(scenario: Scenario, target: Target, outcome, result: dict, windows: dict,
+          cluster: LiveCluster) -> list[str]:
+    failures = list(outcome.failures)
+    if result["lost_writes"]:
+        failures.append(f"{result['lost_writes']} acknowledged writes missing")
+    if result["recovered_seconds"] is None:
+        failures.append(f"not healthy again within {HEALTHY_TIMEOUT:.0f} s")
+    galera_nodes = len(nodes_for(target.loaded.deployment, "galera"))
+    if result["galera"]["cluster_size"] != galera_nodes or not result["galera"]["synced"]:
+        failures.append(f"Galera not whole again: {result['galera']}")
+    if scenario.id in ("ng-a", "ng-b", "ng-c") and result["failed_actions"]:
+        failures.append(f"{len(result['failed_actions'])} failed actions")
+    if target.profile != "nextgen":
+        return failures
+    systemd_hit = [c for c in result["collateral"]
+                   if target.services.get(c["service"]) == "systemd"]
+    if scenario.core_failure and systemd_hit:
+        failures.append(f"{len(systemd_hit)} systemd services restarted: " + ", ".join(
+            f"{c['service']}@{c['node']}" for c in systemd_hit))
+    for path, back_at in outcome.backend_back.items():
+        seconds, first, back = windows.get(path, (0.0, None, None))
+        if first is None:
+            continue  # never failed
+        if back is None:
+            failures.append(f"{path} never answered again")
+        elif back - back_at > BACK_WITHIN:
+            failures.append(f"{path} back {back - back_at:.1f} s after its backend "
+                            f"(limit {BACK_WITHIN:g} s)")
+    if scenario.id == "controller-crash":
+        budget = failover_budget(cluster)
+        vip = result["outage_seconds"].get("vip")
+        if vip is None or vip > budget:
+            failures.append(f"VIP failover took {vip} s (limit token + consensus + 2 s = "
+                            f"{budget:.1f} s)")
+    return failures
+
+
+def failover_budget(cluster: LiveCluster) -> float:
+    def cmap(key: str) -> int:
+        out = cluster.run_any(["corosync-cmapctl", "-g", key], what="corosync-cmapctl").stdout
+        return int(out.rsplit("=", 1)[1])
+    return (cmap("runtime.config.totem.token") + cmap("runtime.config.totem.consensus")) / 1000 + 2
+
+
+def wait_healthy(cluster: LiveCluster, target: Target, timeout: float) -> float | None:
+    """When every service runs where it should again (failed actions aside: they are
+    reported, and cleaned up before the next scenario)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            status = cluster_status(cluster, target)
+            if not [r for r in status.reasons if not r.endswith(NOT_HEALTH)]:
+                return time.time()
+        except NghaError:
+            pass
+        time.sleep(1)
+    return None
+
+
+def ensure_fit(cluster: LiveCluster, target: Target) -> None:
+    status = cluster_status(cluster, target)
+    if status.verdict != 0:
+        raise ScenarioError("the cluster is not healthy: " + "; ".join(status.reasons),
+                            fix="`ngha status` shows what is wrong; `ngha apply` may help")
+
+
+def restore(cluster: LiveCluster, target: Target, progress: Progress) -> None:
+    """Failed actions cleaned up, the cluster healthy, the configuration as deployed:
+    or the run stops here."""
+    cluster.run_any(["pcs", "resource", "cleanup"], timeout=120, what="pcs resource cleanup")
+    deadline = time.time() + HEALTHY_TIMEOUT
+    while True:
+        status = cluster_status(cluster, target)
+        if status.verdict == 0:
+            break
+        if time.time() > deadline:
+            raise ScenarioError("the cluster could not be restored: "
+                                + "; ".join(status.reasons),
+                                fix="see `ngha status`; the run stopped here")
+        time.sleep(2)
+    plan = make_plan(cluster, target, observe(cluster, target), with_gate=False)
+    if plan.pending:
+        raise ScenarioError("the configuration differs from the deployment after the "
+                            "scenario", fix="see `ngha plan`; the run stopped here")
+    progress("cluster restored: healthy, configuration as deployed")

@@ -1,0 +1,378 @@
+"""The failure scenarios: each injects one fault, brings the cluster back the way an
+operator (or Pacemaker, or systemd) would, and says what it touched on purpose and when
+the backend it broke was back, so the runner can judge the rest.
+
+Scenario ids are a contract (`ngha chaos run ID`); more may be added, none renamed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from ngha.chaos.context import Context, Outcome
+
+DB_PATHS = ("keystone", "db_write")
+BROKER_PATHS = ("rpc",)
+CORE = ("galera", "rabbitmq", "redis")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    run: Callable[[Context], Outcome]
+    core_failure: bool = False  # next-gen must show no collateral restarts
+
+
+def _all_promoted(ctx: Context, service: str) -> Callable:
+    nodes = list(ctx.cluster.nodes)
+    rid = ctx.resource(service)
+    return lambda v: v.quorum and all(v.roles_on(rid).get(n) == "Promoted" for n in nodes)
+
+
+def _all_started(ctx: Context, service: str) -> Callable:
+    nodes = list(ctx.cluster.nodes)
+    rid = ctx.resource(service)
+    return lambda v: v.quorum and all(v.roles_on(rid).get(n) in ("Started", "Promoted")
+                                      for n in nodes)
+
+
+def _stopped(ctx: Context, service: str) -> Callable:
+    rid = ctx.resource(service)
+    return lambda v: not v.roles_on(rid)
+
+
+# --- Galera ------------------------------------------------------------------------------
+
+def galera_restart(ctx: Context) -> Outcome:
+    rid = ctx.resource("galera")
+    ctx.event(f"fault: pcs resource disable {rid}")
+    ctx.pcs("resource", "disable", rid)
+    ctx.wait(_stopped(ctx, "galera"), "Galera stopped everywhere")
+    time.sleep(ctx.hold(10, 30))
+    ctx.event(f"recovery: pcs resource enable {rid}")
+    ctx.pcs("resource", "enable", rid)
+    back = ctx.wait(_all_promoted(ctx, "galera"), "Galera promoted everywhere", timeout=600)
+    ctx.events.append((back, "Galera promoted on every node"))
+    return Outcome(targets={"galera"}, backend_back={p: back for p in DB_PATHS})
+
+
+def galera_kill_one(ctx: Context) -> Outcome:
+    node = ctx.cluster.nodes[0]  # HAProxy's active Galera server: the writer
+    ctx.event(f"fault: kill -9 mariadbd on {node}")
+    ctx.kill(node, "mariadbd")
+    ctx.wait(lambda v: v.roles_on(ctx.resource("galera")).get(node) != "Promoted",
+             f"Pacemaker sees Galera down on {node}", timeout=120)
+    back = ctx.wait(_all_promoted(ctx, "galera"), f"Galera promoted again on {node}",
+                    timeout=600)
+    ctx.events.append((back, f"Galera promoted again on {node}"))
+    return Outcome(targets={"galera"}, backend_back={p: back for p in DB_PATHS})
+
+
+# --- RabbitMQ ----------------------------------------------------------------------------
+
+def rabbitmq_restart(ctx: Context) -> Outcome:
+    rid = ctx.resource("rabbitmq")
+    ctx.event(f"fault: pcs resource disable {rid}")
+    ctx.pcs("resource", "disable", rid)
+    ctx.wait(_stopped(ctx, "rabbitmq"), "RabbitMQ stopped everywhere")
+    time.sleep(ctx.hold(10, 30))
+    ctx.event(f"recovery: pcs resource enable {rid}")
+    ctx.pcs("resource", "enable", rid)
+    back = ctx.wait(_all_started(ctx, "rabbitmq"), "RabbitMQ running everywhere", timeout=600)
+    ctx.events.append((back, "RabbitMQ running on every node"))
+    return Outcome(targets={"rabbitmq"}, backend_back={p: back for p in BROKER_PATHS})
+
+
+def rabbitmq_kill_one(ctx: Context) -> Outcome:
+    node = ctx.cluster.nodes[1]
+    ctx.event(f"fault: kill -9 beam.smp on {node}")
+    ctx.kill(node, "beam.smp")
+    rid = ctx.resource("rabbitmq")
+    ctx.wait(lambda v: node not in v.roles_on(rid) or any(
+        i.failed for i in v.instances_of(rid)), f"Pacemaker sees RabbitMQ down on {node}",
+        timeout=120)
+    back = ctx.wait(_all_started(ctx, "rabbitmq"), f"RabbitMQ back on {node}", timeout=600)
+    ctx.events.append((back, f"RabbitMQ running again on {node}"))
+    return Outcome(targets={"rabbitmq"}, backend_back={p: back for p in BROKER_PATHS})
+
+
+# --- Redis -------------------------------------------------------------------------------
+
+def redis_master_kill(ctx: Context) -> Outcome:
+    roles = ctx.roles("redis")
+    master = next(n for n, r in roles.items() if r == "Promoted")
+    ctx.event(f"fault: kill -9 redis-server on the master, {master}")
+    ctx.kill(master, "redis-server")
+    rid = ctx.resource("redis")
+    ctx.wait(lambda v: v.roles_on(rid).get(master) != "Promoted" or any(
+        i.failed for i in v.instances_of(rid)), "Pacemaker sees the master gone", timeout=120)
+    back = ctx.wait(lambda v: list(v.roles_on(rid).values()).count("Promoted") == 1
+                    and len(v.roles_on(rid)) == len(ctx.cluster.nodes),
+                    "one Redis master and every replica back", timeout=300)
+    ctx.events.append((back, "Redis master and replicas back"))
+    return Outcome(targets={"redis"})
+
+
+# --- HAProxy and the VIPs ----------------------------------------------------------------
+
+def haproxy_kill_vip_holder(ctx: Context) -> Outcome:
+    node = ctx.holder_of_vip("public")
+    ctx.event(f"fault: kill -9 haproxy on {node}, the public VIP's holder")
+    ctx.kill(node, "haproxy")
+    back = ctx.wait(_all_started(ctx, "haproxy"), "HAProxy running everywhere", timeout=300)
+    ctx.events.append((back, "HAProxy running on every node"))
+    return Outcome(targets={"haproxy"})
+
+
+def controller_crash(ctx: Context) -> Outcome:
+    node = ctx.holder_of_vip("control")
+    others = [n for n in ctx.cluster.nodes if n != node]
+    ctx.event(f"fault: power loss of {node} (holds the control VIP)")
+    ctx.crash(node)
+    seen = ctx.wait(lambda v: v.quorum and node not in v.online and v.reporter != node,
+                    f"the others see {node} offline", timeout=120)
+    ctx.events.append((seen, f"{node} seen offline"))
+    time.sleep(ctx.hold(10, 30))
+    fenced = _comes_back_by_itself(ctx, node, timeout=ctx.hold(20, 60))
+    if not fenced:
+        ctx.event(f"recovery: boot {node}")
+        ctx.boot(node)
+    back = ctx.wait(ctx.online(list(ctx.cluster.nodes)), f"{node} back in the cluster",
+                    timeout=300)
+    ctx.events.append((back, f"{node} back online" + (" (fenced: rebooted)" if fenced else "")))
+    return Outcome(nodes={node}, notes={"survivors": others, "fenced": fenced})
+
+
+def _comes_back_by_itself(ctx: Context, node: str, timeout: float) -> bool:
+    """With fencing, Pacemaker reboots a lost node itself (the lab's fence agent boots
+    it): give it that chance before booting it by hand."""
+    from ngha.lab.session import Lab
+    from ngha.lab.node import is_alive
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if is_alive(Lab.read(ctx.lab.name).state.node(node)):
+            return True
+        time.sleep(1)
+    return False
+
+
+def partition_minority(ctx: Context) -> Outcome:
+    from ngha.lab import faults
+    node = ctx.cluster.nodes[-1]
+    ctx.event(f"fault: {node} cut off from the others")
+    faults.partition(ctx.lab.name, [node])
+    try:
+        ctx.wait(lambda v: v.quorum and node not in v.online and v.reporter != node,
+                 f"the majority without {node}", timeout=120)
+        time.sleep(ctx.hold(20, 60))
+    finally:
+        ctx.event("recovery: network healed")
+        faults.heal(ctx.lab.name)
+    if not _alive(ctx, node):
+        ctx.boot(node)  # fenced off while cut, and not booted by the fence agent
+    back = ctx.wait(ctx.online(list(ctx.cluster.nodes)), f"{node} back in the cluster",
+                    timeout=300)
+    ctx.events.append((back, f"{node} back online"))
+    return Outcome(nodes={node})
+
+
+def _alive(ctx: Context, node: str) -> bool:
+    from ngha.lab.node import is_alive
+    from ngha.lab.session import Lab
+    return is_alive(Lab.read(ctx.lab.name).state.node(node))
+
+
+# --- systemd's side ----------------------------------------------------------------------
+
+def service_crash_loop(ctx: Context) -> Outcome:
+    """ngha-probe killed 10 times in a row on one node: its manager must keep bringing
+    it back (systemd: Restart=always with no start limit)."""
+    node = ctx.cluster.nodes[1]
+    unit = "ngha-probe.service"
+    manager = ctx.target.services.get("ngha-probe")
+    before = _restarts(ctx, node, unit)
+    ctx.event(f"fault: ngha-probe on {node} killed 10 times in a row")
+    for _ in range(10):
+        _wait_active(ctx, node, unit, timeout=180)
+        ctx.run(node, ["systemctl", "kill", "--signal=SIGKILL", unit])
+        time.sleep(0.5)
+    active = _wait_active(ctx, node, unit, timeout=300)
+    ctx.events.append((time.time(), f"ngha-probe active again on {node}"))
+    outcome = Outcome(targets={"ngha-probe"})
+    if not active:
+        outcome.failures.append(f"{unit} on {node} did not come back after 10 kills")
+    elif manager == "systemd" and _restarts(ctx, node, unit) < before + 10:
+        outcome.failures.append(f"systemd restarted {unit} {_restarts(ctx, node, unit) - before}"
+                                " times, not 10")
+    outcome.notes["manager"] = manager
+    return outcome
+
+
+def _restarts(ctx: Context, node: str, unit: str) -> int:
+    out = ctx.run(node, ["systemctl", "show", "-p", "NRestarts", "--value", unit]).stdout
+    return int(out.strip() or 0)
+
+
+def _wait_active(ctx: Context, node: str, unit: str, timeout: float) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if ctx.run(node, ["systemctl", "is-active", unit]).stdout.strip() == "active":
+            return True
+        time.sleep(0.5)
+    return False
+
+
+# --- the original validation tests (REFERENCE §6) -----------------------------------------
+
+def _services(ctx: Context) -> list[str]:
+    """The OpenStack-side services (not core, not active/passive)."""
+    return [s.name for s in ctx.target.loaded.services
+            if not s.spec.core and s.mode == "active-active"]
+
+
+def _stop_services(ctx: Context) -> None:
+    for name in _services(ctx):
+        if ctx.target.services[name] == "systemd":
+            unit = next(s.unit for s in ctx.target.loaded.services if s.name == name)
+            ctx.cluster.run_all(["systemctl", "stop", unit], timeout=120)
+        else:
+            ctx.pcs("resource", "disable", ctx.resource(name))
+
+
+def _start_services(ctx: Context) -> None:
+    for name in _services(ctx):
+        if ctx.target.services[name] == "systemd":
+            unit = next(s.unit for s in ctx.target.loaded.services if s.name == name)
+            ctx.cluster.run_all(["systemctl", "start", unit], timeout=120)
+        else:
+            ctx.pcs("resource", "enable", ctx.resource(name))
+
+
+def _stop_core(ctx: Context) -> None:
+    for service in CORE:
+        ctx.pcs("resource", "disable", ctx.resource(service))
+    ctx.wait(lambda v: all(not v.roles_on(ctx.resource(s)) for s in CORE),
+             "Galera, RabbitMQ and Redis stopped", timeout=600)
+
+
+def _start_core(ctx: Context) -> float:
+    for service in CORE:
+        ctx.pcs("resource", "enable", ctx.resource(service))
+    return ctx.wait(lambda v: _all_promoted(ctx, "galera")(v) and _all_started(
+        ctx, "rabbitmq")(v), "Galera and RabbitMQ back", timeout=600)
+
+
+def _services_running_with_core_down(ctx: Context, outcome: Outcome) -> None:
+    """Next-gen's promise: systemd's services start and stay up while the core is down."""
+    if ctx.profile != "nextgen":
+        return
+    for name in _services(ctx):
+        unit = next(s.unit for s in ctx.target.loaded.services if s.name == name)
+        for node, result in ctx.cluster.run_all(["systemctl", "is-active", unit]).items():
+            state = getattr(result, "stdout", "").strip()
+            if state != "active":
+                outcome.failures.append(f"{unit} is {state or 'unknown'} on {node} with the "
+                                        "core down")
+
+
+def ng_a(ctx: Context) -> Outcome:
+    outcome = Outcome(targets=set(CORE) | set(_services(ctx)))
+    ctx.event("fault: services stopped, then Galera, RabbitMQ and Redis")
+    _stop_services(ctx)
+    _stop_core(ctx)
+    ctx.event("services started with the core down")
+    _start_services(ctx)
+    time.sleep(ctx.hold(10, 60))
+    _services_running_with_core_down(ctx, outcome)
+    ctx.event("recovery: core started")
+    back = _start_core(ctx)
+    outcome.backend_back = {p: back for p in DB_PATHS + BROKER_PATHS}
+    return outcome
+
+
+def ng_b(ctx: Context) -> Outcome:
+    outcome = Outcome(targets=set(CORE) | set(_services(ctx)))
+    ctx.event("fault: Galera, RabbitMQ and Redis stopped, then the services")
+    _stop_core(ctx)
+    _stop_services(ctx)
+    ctx.event("services started with the core down")
+    _start_services(ctx)
+    time.sleep(ctx.hold(10, 60))
+    _services_running_with_core_down(ctx, outcome)
+    ctx.event("recovery: core started")
+    back = _start_core(ctx)
+    outcome.backend_back = {p: back for p in DB_PATHS + BROKER_PATHS}
+    return outcome
+
+
+def ng_c(ctx: Context) -> Outcome:
+    outcome = Outcome(targets=set(CORE))
+    minutes = ctx.hold(1, 20)
+    ctx.event(f"fault: Galera, RabbitMQ and Redis stopped for {minutes:g} min")
+    _stop_core(ctx)
+    time.sleep(minutes * 60)
+    _services_running_with_core_down(ctx, outcome)
+    ctx.event("recovery: core started")
+    back = _start_core(ctx)
+    outcome.backend_back = {p: back for p in DB_PATHS + BROKER_PATHS}
+    return outcome
+
+
+# --- every node at once ------------------------------------------------------------------
+
+def cold_start(ctx: Context) -> Outcome:
+    """Nodes lost one after the other while writes go on, then all booted: Galera must
+    bootstrap from the most advanced node, losing no acknowledged write. Fencing is off
+    for the duration (a fenced node would come back on its own: no cold start)."""
+    nodes = list(ctx.cluster.nodes)
+    ctx.pcs("property", "set", "stonith-enabled=false")
+    try:
+        first, *rest = list(reversed(nodes))
+        ctx.event(f"fault: power loss of {first}; writes go on")
+        ctx.crash(first)
+        time.sleep(ctx.hold(8, 20))
+        for node in rest:
+            ctx.event(f"fault: power loss of {node}")
+            ctx.crash(node)
+            time.sleep(2)
+        time.sleep(ctx.hold(5, 20))
+        ctx.event("recovery: every node booted")
+        for node in nodes:
+            ctx.boot(node)
+        ctx.wait(ctx.online(nodes), "every node back in the cluster", timeout=300)
+        back = ctx.wait(_all_promoted(ctx, "galera"), "Galera bootstrapped and promoted",
+                        timeout=900)
+        ctx.events.append((back, "Galera promoted on every node"))
+    finally:
+        ctx.pcs("property", "set",
+                f"stonith-enabled={_stonith_wanted(ctx)}")
+    return Outcome(nodes=set(nodes), backend_back={p: back for p in DB_PATHS})
+
+
+def _stonith_wanted(ctx: Context) -> str:
+    return ctx.target.desired.cluster.properties.get("stonith-enabled", "false")
+
+
+SCENARIOS = [
+    Scenario("galera-restart", "Galera stopped and started cluster-wide", galera_restart, True),
+    Scenario("galera-kill-one", "Galera killed (-9) on one node", galera_kill_one, True),
+    Scenario("rabbitmq-restart", "RabbitMQ stopped and started cluster-wide",
+             rabbitmq_restart, True),
+    Scenario("rabbitmq-kill-one", "RabbitMQ killed (-9) on one node", rabbitmq_kill_one, True),
+    Scenario("redis-master-kill", "Redis master killed (-9)", redis_master_kill, True),
+    Scenario("haproxy-kill-vip-holder", "HAProxy killed on the public VIP's holder",
+             haproxy_kill_vip_holder),
+    Scenario("controller-crash", "A controller loses power; its VIPs move",
+             controller_crash),
+    Scenario("partition-minority", "One node cut off from the others, then healed",
+             partition_minority),
+    Scenario("service-crash-loop", "A service killed 10 times in a row", service_crash_loop),
+    Scenario("ng-a", "NG a: services stopped, core stopped, services started", ng_a),
+    Scenario("ng-b", "NG b: core stopped, services stopped, services started", ng_b),
+    Scenario("ng-c", "NG c: core down for 20 minutes (1 with --quick)", ng_c),
+    Scenario("cold-start", "Every node lost, then booted: Galera bootstraps", cold_start),
+]
+BY_ID = {s.id: s for s in SCENARIOS}

@@ -1,0 +1,75 @@
+"""`ngha chaos list` and `ngha chaos run` (the `chaos` group lives in cli/chaos.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ngha.cli.output import console, err_console
+
+
+@click.command(name="list")
+def list_command() -> None:
+    """The failure scenarios ngha knows."""
+    from ngha.chaos.scenarios import SCENARIOS
+
+    table = Table(title="failure scenarios")
+    table.add_column("id")
+    table.add_column("what happens")
+    for scenario in SCENARIOS:
+        table.add_row(scenario.id, scenario.title)
+    console.print(table)
+
+
+@click.command(name="run")
+@click.argument("scenarios", nargs=-1, required=True)
+@click.option("--deployment", type=click.Path(dir_okay=False), default=None,
+              help="The lab's deployment file (default: the running lab's).")
+@click.option("--profile", type=click.Choice(["nextgen", "legacy"]), default=None,
+              help="Apply this profile to the lab first when another one runs.")
+@click.option("--repeat", type=click.IntRange(1, 100), default=1, show_default=True)
+@click.option("--quick", is_flag=True, help="Shorter holds (NG c: 1 minute, not 20).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Also write the results (JSON) to this file, for `ngha chaos report`.")
+def run_command(scenarios: tuple[str, ...], deployment: str | None, profile: str | None,
+                repeat: int, quick: bool, as_json: bool, output: str | None) -> None:
+    """Run SCENARIO... (or `all`) on the lab, measuring recovery through the VIPs.
+
+    Exit status 0 only when every scenario passed."""
+    from ngha.chaos.prepare import prepare_lab
+    from ngha.chaos.run import run_scenarios, unknown_scenarios
+    from ngha.errors import NghaError
+
+    unknown = unknown_scenarios(list(scenarios))
+    if unknown:
+        raise NghaError(f"unknown scenario {unknown[0]!r}", field="SCENARIO",
+                        fix="`ngha chaos list` shows them (or use `all`)")
+    with err_console.status("preparing the lab") as spinner:
+        def progress(message: str) -> None:
+            spinner.update(message)
+            err_console.log(message)
+        cluster, target = prepare_lab(deployment, profile, progress)
+        results = run_scenarios(cluster, target, list(scenarios), quick, repeat,
+                                Path("/var/lib/ngha/chaos"), progress)
+    if output:
+        Path(output).write_text(json.dumps(results) + "\n")
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+    else:
+        table = Table(title=f"chaos on {target.profile}")
+        for column in ("scenario", "passed", "outage s (per path)", "recovered s",
+                       "collateral", "lost writes", "failures"):
+            table.add_column(column)
+        for r in results:
+            outages = ", ".join(f"{p} {s if s is not None else '∞'}"
+                                for p, s in sorted(r["outage_seconds"].items()))
+            table.add_row(r["scenario"], "yes" if r["passed"] else "[red]NO[/red]", outages,
+                          str(r["recovered_seconds"]), str(r["collateral_restarts"]),
+                          str(r["lost_writes"]), "; ".join(r["failures"]))
+        console.print(table)
+    sys.exit(0 if all(r["passed"] for r in results) else 1)
