@@ -104,21 +104,22 @@ def by_path(samples: list[Sample]) -> dict[str, list[Sample]]:
     return paths
 
 
-def outage(samples: list[Sample], since: float) -> tuple[float, float | None, float | None]:
+def outage(samples: list[Sample], since: float) -> tuple[float | None, float | None,
+                                                          float | None]:
     """(outage seconds, first failure, recovery time) after `since`: from the first failed
-    request to the first of RECOVERED_AFTER consecutive successes. (0, None, None) when
-    nothing failed; seconds is None when the path never recovered."""
+    request to the start of the first RECOVERED_AFTER consecutive successes that no
+    failure follows (a path that flaps while a backend goes down, or comes back on one
+    node and fails again, is out for the whole window). (0, None, None) when nothing
+    failed; seconds is None when the path never recovered."""
     after = [s for s in samples if s.t0 >= since]
-    first = next((i for i, s in enumerate(after) if not s.ok), None)
-    if first is None:
+    failed = [i for i, s in enumerate(after) if not s.ok]
+    if not failed:
         return 0.0, None, None
-    run = 0
-    for i in range(first, len(after)):
-        run = run + 1 if after[i].ok else 0
-        if run == RECOVERED_AFTER:
-            back = after[i - RECOVERED_AFTER + 1].t0
-            return round(back - after[first].t0, 2), after[first].t0, back
-    return None, after[first].t0, None  # type: ignore[return-value]
+    first, last = failed[0], failed[-1]
+    if len(after) - (last + 1) < RECOVERED_AFTER:
+        return None, after[first].t0, None
+    back = after[last + 1].t0
+    return round(back - after[first].t0, 2), after[first].t0, back
 
 
 def acknowledged_ids(samples: list[Sample]) -> list[int]:

@@ -265,6 +265,9 @@ class Tuning(Strict):
     keystone_threads: StrictInt = Field(8, ge=1, le=256)
     innodb_buffer_pool_size: str = Field("512M", pattern=r"^[1-9][0-9]*[KMG]$")
     mariadb_max_connections: StrictInt = Field(1024, ge=16, le=100000)
+    # bcrypt cost of Keystone's password hashes (None: Keystone's default, 12). Each token
+    # request pays it: a lab that issues five tokens a second on 2 cores wants it low.
+    keystone_password_hash_rounds: StrictInt | None = Field(None, ge=4, le=31)
     # HAProxy needs about two file descriptors per connection: 20480 connections need a
     # hard limit of ~41k open files for the process that starts it.
     haproxy_maxconn: StrictInt = Field(20480, ge=64, le=1000000)

@@ -32,6 +32,11 @@ def keystone_files(ctx: NodeContext) -> list[NodeFile | NodeDirectory]:
 [database]
 connection = {database_url(ctx, "keystone", "keystone")}
 """
+    if ctx.tuning.keystone_password_hash_rounds is not None:
+        conf += f"""
+[identity]
+password_hash_rounds = {ctx.tuning.keystone_password_hash_rounds}
+"""
     files: list[NodeFile | NodeDirectory] = [
         NodeFile(CONF, conf, mode=0o640, owner="root", group="keystone", restarts=(unit,))]
     if ctx.deployment.distro == "debian":
