@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ngha.cli.chaos import chaos
 from ngha.cli.deployment import COMMANDS as DEPLOYMENT_COMMANDS
 from ngha.cli.lab import lab
 from ngha.cli.live import COMMANDS as LIVE_COMMANDS
@@ -34,6 +35,7 @@ def cli() -> None:
 for command in DEPLOYMENT_COMMANDS + LIVE_COMMANDS + STATUS_COMMANDS:
     cli.add_command(command)
 cli.add_command(lab)
+cli.add_command(chaos)
 
 
 def main() -> None:

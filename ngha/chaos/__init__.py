@@ -1,0 +1,1 @@
+"""Failure scenarios run in the lab, and the report comparing legacy with next-gen."""
