@@ -8,10 +8,12 @@ PY := $(VENV)/bin/python
 NGHA := $(VENV)/bin/ngha
 OUT ?= out
 # The real checkers the tests run (crm_verify, crm_simulate, cibadmin, pcs, haproxy -c,
-# systemd-analyze, dot), what building the virtualenv needs, and the oslo libraries the
-# probe service's tests run it with (/usr/bin/python3, as on the nodes).
+# systemd-analyze, dot), what building the virtualenv needs, the oslo libraries the
+# probe service's tests run it with (/usr/bin/python3, as on the nodes), and the browser
+# the chaos report's test opens the report in (headless).
 DEB_TOOLS := pacemaker-cli-utils pcs resource-agents corosync haproxy graphviz systemd iproute2 \
-             python3-venv python3-pip python3-oslo.db python3-oslo.messaging python3-pymysql
+             python3-venv python3-pip python3-oslo.db python3-oslo.messaging python3-pymysql \
+             chromium
 
 .PHONY: all deps venv test test-unit demo bench clean golden docs
 

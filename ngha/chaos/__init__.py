@@ -1,1 +1,1 @@
-"""Failure scenarios on the lab: faults injected, recovery measured through the VIPs."""
+"""Failure scenarios run in the lab, and the report comparing legacy with next-gen."""

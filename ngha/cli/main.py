@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ngha.cli.chaos import chaos
 from ngha.cli.deployment import COMMANDS as DEPLOYMENT_COMMANDS
 from ngha.cli.chaos import chaos
 from ngha.cli.lab import lab
