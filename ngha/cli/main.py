@@ -8,7 +8,6 @@ import click
 
 from ngha.cli.chaos import chaos
 from ngha.cli.deployment import COMMANDS as DEPLOYMENT_COMMANDS
-from ngha.cli.chaos import chaos
 from ngha.cli.lab import lab
 from ngha.cli.live import COMMANDS as LIVE_COMMANDS
 from ngha.cli.status import COMMANDS as STATUS_COMMANDS
