@@ -10,6 +10,7 @@ from ngha.cli.chaos import chaos
 from ngha.cli.deployment import COMMANDS as DEPLOYMENT_COMMANDS
 from ngha.cli.lab import lab
 from ngha.cli.live import COMMANDS as LIVE_COMMANDS
+from ngha.cli.migrate import COMMANDS as MIGRATE_COMMANDS
 from ngha.cli.status import COMMANDS as STATUS_COMMANDS
 from ngha.errors import NghaError
 
@@ -32,7 +33,7 @@ def cli() -> None:
     """Deploy, verify and operate the minimal-Pacemaker HA architecture."""
 
 
-for command in DEPLOYMENT_COMMANDS + LIVE_COMMANDS + STATUS_COMMANDS:
+for command in DEPLOYMENT_COMMANDS + LIVE_COMMANDS + STATUS_COMMANDS + MIGRATE_COMMANDS:
     cli.add_command(command)
 cli.add_command(lab)
 cli.add_command(chaos)

@@ -78,7 +78,9 @@ def render_status(result) -> Group:
         f"  quorum: {'yes' if result.quorum else 'NO'}  DC: {result.dc or '-'}  "
         f"online: {', '.join(online) or '-'}"
         + (f"  [{'; '.join(others)}]" if others else "")
-        + ("  MAINTENANCE MODE" if result.maintenance_mode else ""))
+        + ("  MAINTENANCE MODE" if result.maintenance_mode else "")
+        + (f"  MIGRATION {result.migration.split()[0].upper()} UNDER WAY"
+           if result.migration else ""))
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("service")
     table.add_column("managed by")

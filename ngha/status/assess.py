@@ -53,6 +53,7 @@ class ClusterStatus:
     flags: list[str]
     verdict: int
     reasons: list[str]
+    migration: str | None = None  # "to-nextgen ..." while `ngha migrate` is under way
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -79,6 +80,9 @@ def assess(target: Target, collected: Collected) -> ClusterStatus:
         flags=flags, verdict=HEALTHY, reasons=[])
     deployment = target.loaded.deployment
     allowed = {s.name: nodes_for(deployment, s.name) for s in target.loaded.services}
+    if collected.cib is not None:
+        marker = collected.cib.find("configuration/crm_config//nvpair[@name='ngha-migration']")
+        status.migration = marker.get("value") if marker is not None else None
     status.verdict, status.reasons = _verdict(status, allowed)
     return status
 
@@ -208,6 +212,9 @@ def _verdict(status: ClusterStatus, allowed: dict[str, list[str]]) -> tuple[int,
         degraded.append(f"{len(status.failed_units)} failed units")
     if status.maintenance_mode:
         degraded.append("maintenance mode is on")
+    if status.migration:
+        degraded.append(f"a migration is under way ({status.migration.split()[0]}): run "
+                        "`ngha migrate` again to finish it")
     if status.flags:
         degraded.append(f"{len(status.flags)} differences from the deployment")
     if down:

@@ -31,13 +31,16 @@ def ngha_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("ngha") or "ngha")
 
 
-def ngha(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+def ngha(*args: str, check: bool = True, timeout: float = 300,
+         env: dict | None = None) -> subprocess.CompletedProcess:
     proc = subprocess.run([ngha_executable(), *args], capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"ngha {' '.join(args)} exited {proc.returncode}:\n"
                              f"{proc.stdout}\n{proc.stderr}")
     return proc
+
+
 def leftovers(lab: str, state_dir: Path) -> list[str]:
     found = []
     prefix = f"ngha.{lab}."

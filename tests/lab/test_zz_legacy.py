@@ -1,11 +1,13 @@
 """The legacy (all-Pacemaker) layout applied on a fresh lab: every service under
 Pacemaker, the same probes passing; the cascade gate refusing a change that would restart
-Galera's dependants. Runs after the shared lab is down (file order), on a lab of its own.
-"""
+Galera's dependants; then the migration to next-gen under probe load and back, a
+migration killed half-way, and the preflight refusals. Runs after the shared lab is down
+(file order), on a lab of its own."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
@@ -93,6 +95,91 @@ def test_cascade_gate_refuses_restarting_galeras_dependants(legacy_lab, live, tm
     assert plan["cib"]["gate"]["passed"] is False
     # nothing was touched: the original deployment still has nothing to do
     assert ngha("plan", deployment, "--profile", "legacy", check=False).returncode == 0
+
+
+def migrate(deployment: str, to: str, env: dict | None = None, check: bool = True):
+    result = ngha("migrate", deployment, "--to", to, "--json", check=check, timeout=600,
+                  env=env)
+    return result, (json.loads(result.stdout) if result.stdout.strip() else None)
+
+
+def test_preflight_refuses_and_touches_nothing(legacy_lab, live):
+    deployment, _ = legacy_lab
+    epoch = live.read_any(CibFact()).version.configuration
+    # a failed action
+    live.run("ctl-0", ["crm_resource", "--fail", "--resource", "memcached", "--node", "ctl-1"])
+    try:
+        refused, _ = migrate(deployment, "nextgen", check=False)
+        assert refused.returncode == 2 and "failed actions" in refused.stderr
+    finally:
+        live.run("ctl-0", ["pcs", "resource", "cleanup", "memcached"])
+    # a CIB that is not this deployment's legacy layout
+    live.run("ctl-0", ["pcs", "resource", "update", "ngha-probe-worker", "op", "monitor",
+                       "interval=61s"])
+    refused, _ = migrate(deployment, "nextgen", check=False)
+    assert refused.returncode == 2 and "not this deployment's legacy layout" in refused.stderr
+    ngha("apply", deployment, "--profile", "legacy")  # puts it back
+    # a node offline
+    ngha("lab", "crash", "--name", NAME, "ctl-2")
+    try:
+        refused, _ = migrate(deployment, "nextgen", check=False)
+        assert refused.returncode == 2 and "ctl-2 offline" in refused.stderr
+    finally:
+        ngha("lab", "boot", "--name", NAME, "ctl-2")
+    _wait_healthy(deployment, "legacy")
+    assert live.read_any(CibFact()).version.configuration[0] == epoch[0]
+    assert ngha("plan", deployment, "--profile", "legacy", check=False).returncode == 0
+
+
+def _wait_healthy(deployment: str, profile: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while ngha("status", deployment, "--profile", profile, check=False).returncode != 0:
+        assert time.monotonic() < deadline, "cluster not healthy again"
+        time.sleep(3)
+
+
+def test_migration_to_nextgen_keeps_every_request_and_process(legacy_lab, live):
+    deployment, _ = legacy_lab
+    _wait_healthy(deployment, "legacy")
+    result, report = migrate(deployment, "nextgen")
+    print(json.dumps({k: report[k] for k in ("seconds", "failed_requests", "pid_changes",
+                                             "pacemaker_stops", "pacemaker_starts",
+                                             "lost_writes", "requests")}))
+    assert report["failed_requests"] == 0 and report["requests"] > 20
+    assert report["pid_changes"] == 0
+    assert report["pacemaker_stops"] == 0 and report["pacemaker_starts"] == 0
+    assert report["lost_writes"] == 0
+    assert ngha("plan", deployment, "--profile", "nextgen", check=False).returncode == 0
+    status = json.loads(ngha("status", deployment, "--profile", "nextgen", "--json").stdout)
+    assert status["status"] == "healthy"
+    assert {r["service"]: r["manager"] for r in status["services"]}["keystone"] == "systemd"
+    for node in NODES:  # systemd owns them now, with no Restart=no left behind
+        out = live.run(node, ["systemctl", "show", "-p", "Restart", "--value", "keystone"])
+        assert out.stdout.strip() == "always", node
+
+
+def test_migration_back_to_legacy_restarts_nothing(legacy_lab):
+    deployment, _ = legacy_lab
+    result, report = migrate(deployment, "legacy")
+    assert report["pid_changes"] == 0 and report["failed_requests"] == 0
+    assert ngha("plan", deployment, "--profile", "legacy", check=False).returncode == 0
+
+
+def test_a_migration_killed_half_way_converges(legacy_lab, live):
+    deployment, _ = legacy_lab
+    view = LabView(NAME)
+    units = ["keystone.service", "memcached.service", "ngha-probe.service"]
+    before = {n: view.main_pids(n, units) for n in NODES}
+    env = {**os.environ, "NGHA_TEST_KILL_AFTER_STEP": "patch the CIB"}
+    killed, _ = migrate(deployment, "nextgen", env=env, check=False)
+    assert killed.returncode == -9 or killed.returncode == 137
+    half = ngha("status", deployment, "--profile", "nextgen", check=False)
+    assert half.returncode != 0 and "MIGRATION TO-NEXTGEN UNDER WAY" in half.stdout
+    result, report = migrate(deployment, "nextgen")  # run again: it finishes
+    assert report["failed_requests"] == 0 and report["lost_writes"] == 0
+    assert {n: view.main_pids(n, units) for n in NODES} == before
+    assert ngha("plan", deployment, "--profile", "nextgen", check=False).returncode == 0
+    _wait_healthy(deployment, "nextgen")
 
 
 def test_down_leaves_nothing_behind(legacy_lab):

@@ -1,0 +1,71 @@
+"""Before a migration changes anything: the cluster whole and healthy, its CIB the
+source layout of this deployment, every moving unit installed, every file writable.
+Each failure is one message, exit 2, nothing touched."""
+
+from __future__ import annotations
+
+from ngha.cib.merge import merge, owned_ids
+from ngha.errors import NghaError
+from ngha.facts import CibFact, CrmMonFact, UnitsFact
+from ngha.migrate.steps import Migration
+from ngha.plan.health import resource_problems
+from ngha.profiles.resources import nodes_for
+
+
+class PreflightRefused(NghaError):
+    """The cluster is not in a state to migrate (exit 2, nothing changed)."""
+
+
+def preflight(m: Migration, resuming: bool) -> None:
+    cluster, source = m.cluster, m.source
+    view = cluster.read_any(CrmMonFact())
+    missing = sorted(set(cluster.nodes) - set(view.online))
+    if not view.quorum or missing:
+        raise PreflightRefused("the cluster is not whole: " + (
+            "no quorum" if not view.quorum else f"{', '.join(missing)} offline"),
+            fix="bring every node back online first; nothing was changed")
+    if view.failed_actions:
+        first = view.failed_actions[0]
+        raise PreflightRefused(f"{len(view.failed_actions)} failed actions (e.g. "
+                               f"{first.resource} {first.task} on {first.node})",
+                               fix="fix the cause, then `pcs resource cleanup`; nothing was "
+                                   "changed")
+    m.destination.check_secrets()  # every file of the destination can be written
+    if resuming:
+        m.progress("a migration was under way: resuming it")
+        return
+    if view.maintenance_mode:
+        raise PreflightRefused("maintenance mode is on", fix="turn it off first "
+                               "(`pcs property set maintenance-mode=false`); nothing was "
+                               "changed")
+    allowed = {rid: nodes_for(source.loaded.deployment, name)
+               for name, rid in source.desired_ids.items()}
+    problems = resource_problems(view, source.desired.cluster, allowed)
+    unmanaged = sorted({i.top for i in view.instances if not i.managed})
+    if problems or unmanaged:
+        raise PreflightRefused("not every resource runs where it should: "
+                               + "; ".join(problems + [f"{r} is unmanaged" for r in unmanaged]),
+                               fix="`ngha status` shows what is wrong; nothing was changed")
+    live = cluster.read_any(CibFact()).tree()
+    _, changes = merge(live, source.desired.cluster, source.profile)
+    if not changes.empty or not owned_ids(live):
+        differs = list(changes.resources_added + changes.resources_changed
+                       + changes.resources_removed)
+        raise PreflightRefused(
+            f"the CIB is not this deployment's {source.profile} layout"
+            + (f" (differs in {', '.join(differs[:5])})" if differs else
+               " (ngha did not deploy it)"),
+            fix=f"`ngha plan --profile {source.profile}` shows the differences; nothing was "
+                "changed")
+    others = [e.get("id") for e in live.find("configuration/resources")
+              if e.get("id") not in owned_ids(live)]
+    if others:
+        m.progress(f"resources ngha did not create, left alone: {', '.join(others)}")
+    units = [f"{s.unit}.service" for s in m.moving]
+    for node, states in cluster.read_all(UnitsFact(units)).items():
+        if isinstance(states, NghaError):
+            raise PreflightRefused(f"{node}: {states.message}", fix="nothing was changed")
+        absent = [u for u, s in states.items() if not s.exists]
+        if absent:
+            raise PreflightRefused(f"{node}: {', '.join(absent)} not installed",
+                                   fix="install the packages first; nothing was changed")
