@@ -7,6 +7,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 NGHA := $(VENV)/bin/ngha
 OUT ?= out
+# apt's and pip's chatter goes here, not to the terminal (root can write /var/log).
+INSTALL_LOG ?= $(if $(filter 0,$(shell id -u)),/var/log/ngha/install.log,$(CURDIR)/.install.log)
+export NGHA_INSTALL_LOG := $(INSTALL_LOG)
 # The real checkers the tests run (crm_verify, crm_simulate, cibadmin, pcs, haproxy -c,
 # systemd-analyze, dot), what building the virtualenv needs, the oslo libraries the
 # probe service's tests run it with (/usr/bin/python3, as on the nodes), and the browser
@@ -15,7 +18,7 @@ DEB_TOOLS := pacemaker-cli-utils pcs resource-agents corosync haproxy graphviz s
              python3-venv python3-pip python3-oslo.db python3-oslo.messaging python3-pymysql \
              chromium
 
-.PHONY: all deps venv test test-unit demo bench clean golden docs
+.PHONY: all deps venv test test-unit demo chaos bench clean golden docs
 
 all: test
 
@@ -23,9 +26,13 @@ deps:
 	@bash scripts/apt-install.sh $(DEB_TOOLS)
 
 $(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	@mkdir -p $(dir $(INSTALL_LOG))
+	@echo "installing Python packages into $(VENV) (pip output: $(INSTALL_LOG))"
+	@python3 -m venv $(VENV) >>$(INSTALL_LOG) 2>&1
+	@$(VENV)/bin/pip install --upgrade pip >>$(INSTALL_LOG) 2>&1 || \
+	  { echo "error: pip failed; see $(INSTALL_LOG)" >&2; exit 1; }
+	@$(VENV)/bin/pip install -e '.[test]' >>$(INSTALL_LOG) 2>&1 || \
+	  { echo "error: pip failed; see $(INSTALL_LOG)" >&2; exit 1; }
 	touch $@
 
 venv: deps $(VENV)/.installed
@@ -38,16 +45,21 @@ test: venv
 test-unit: venv
 	$(PY) -m pytest -q -rs -p no:cacheprovider -m "not lab" tests
 
-# The main job: reference deployment rendered and compared, then the built-in lab booted
-# (3 controllers) and shown; KEEP_LAB=1 leaves the lab running afterwards.
+# The main job: the built-in lab booted (3 controllers), the next-gen layout planned and
+# applied, and checked through the VIPs; KEEP_LAB=1 leaves the lab running afterwards.
 demo: venv
-	OUT=$(OUT) bash scripts/demo.sh
+	@bash scripts/demo.sh
+
+# Every failure scenario on both layouts, full length (QUICK=1: short holds), and the
+# report: $(OUT)/chaos/report.html. Takes one to two hours (QUICK=1: about 40 minutes).
+chaos: venv
+	@OUT=$(OUT) QUICK=$(QUICK) bash scripts/chaos.sh
 
 bench: venv
 	$(PY) bench/render_bench.py
 	$(PY) bench/simulate_bench.py
-	@if [ "$$(id -u)" = 0 ] && [ -f bench/lab_bench.py ]; then $(PY) bench/lab_bench.py; \
-	else echo "lab bench skipped (needs root)"; fi
+	@if [ "$$(id -u)" = 0 ]; then $(PY) bench/lab_bench.py && $(PY) bench/apply_bench.py; \
+	else echo "lab benches skipped (they need root)"; fi
 
 clean:
 	rm -rf $(VENV) $(OUT) *.egg-info

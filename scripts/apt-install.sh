@@ -12,7 +12,9 @@ if [ "$(id -u)" != 0 ]; then
   echo "  fix: run as root, or: sudo apt-get install ${missing[*]}" >&2
   exit 2
 fi
-echo "installing: ${missing[*]}"
+log=${NGHA_INSTALL_LOG:-/var/log/ngha/install.log}
+mkdir -p "$(dirname "$log")"
+echo "installing ${#missing[@]} Debian packages (apt output: $log): ${missing[*]}"
 policy=/usr/sbin/policy-rc.d
 created=0
 if [ ! -e "$policy" ]; then
@@ -20,5 +22,8 @@ if [ ! -e "$policy" ]; then
   trap 'rm -f "$policy"' EXIT
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null
-apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
+    >>"$log" 2>&1; then
+  echo "error: apt-get failed; see $log" >&2
+  exit 1
+fi

@@ -1,45 +1,59 @@
 #!/bin/bash
-# make demo: the architecture end to end on this machine.
-#  1. render the reference deployment (3 controllers, 6 VIPs) in both layouts, checked by
-#     crm_verify, and compare them, blast radius included (Pacemaker's own scheduler);
-#  2. boot the built-in lab (3 controller nodes in namespaces, real systemd, Pacemaker and
-#     Corosync), render the deployment the lab describes, and show the cluster.
+# make demo: the architecture running for real on this machine.
+#  1. prepare the built-in lab (Debian packages, once; apt's output goes to a log file);
+#  2. boot it: 3 controller nodes in namespaces, each running real systemd, Corosync and
+#     Pacemaker;
+#  3. `ngha plan` shows what the next-gen layout needs; `ngha apply` deploys it: Galera,
+#     RabbitMQ, Redis and HAProxy under Pacemaker, Keystone and ngha's probe under systemd;
+#  4. show the cluster, and check it from the lab's client through the VIPs: a Keystone
+#     token, a database write, an RPC round-trip.
 # The lab is taken down at the end unless KEEP_LAB=1.
 set -euo pipefail
 NGHA=${NGHA:-.venv/bin/ngha}
-OUT=${OUT:-out}
 LAB=${LAB:-ngha-lab}
+export NGHA_LAB_NAME=$LAB
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "render the reference deployment, both layouts"
-$NGHA render examples/reference-3ctl.yaml -o "$OUT/reference-nextgen" --profile nextgen
-$NGHA render examples/reference-3ctl.yaml -o "$OUT/reference-legacy" --profile legacy
-
-step "legacy vs next-gen (counts, services changing manager, blast radius)"
-$NGHA compare examples/reference-3ctl.yaml
-
-step "one Galera failure on one node, as Pacemaker's scheduler plans it"
-$NGHA simulate examples/reference-3ctl.yaml --profile legacy --event monitor-fail:galera@controller-0
-$NGHA simulate examples/reference-3ctl.yaml --profile nextgen --event monitor-fail:galera@controller-0
-
 if [ "$(id -u)" != 0 ]; then
-  echo; echo "the lab part of the demo needs root; skipped"; exit 0
+  echo "make demo runs the built-in lab, which needs root (namespaces, mounts, cgroups)." >&2
+  echo "Without root: $NGHA compare examples/reference-3ctl.yaml" >&2
+  exit 2
 fi
 
-step "the built-in lab: 3 controllers booting real systemd, Pacemaker and Corosync"
+step "prepare the lab (Debian packages, installed once)"
 $NGHA lab prepare
+
+step "boot the lab: 3 controllers with real systemd, Corosync and Pacemaker"
 $NGHA lab down --name "$LAB" >/dev/null 2>&1 || true   # a stale lab from an earlier run
 cleanup() { [ "${KEEP_LAB:-0}" = 1 ] || $NGHA lab down --name "$LAB"; }
 trap cleanup EXIT
 deployment=$($NGHA lab up --name "$LAB" | tail -1)
-$NGHA lab status --name "$LAB"
-$NGHA lab exec --name "$LAB" ctl-0 -- crm_mon -1 --include=nodes
+echo "the lab's deployment file: $deployment"
 
-step "render the lab's own deployment file ($deployment)"
-$NGHA render "$deployment" -o "$OUT/lab-nextgen"
+step "ngha plan: what the next-gen layout needs (exit 3: changes pending)"
+$NGHA plan "$deployment" || [ $? = 3 ]
 
-if [ "${KEEP_LAB:-0}" = 1 ]; then
-  printf '\nthe lab stays up: ngha lab shell ctl-0 --name %s; ngha lab down --name %s\n' "$LAB" "$LAB"
-fi
-echo; echo "rendered trees in $OUT/; graphs: $OUT/reference-legacy/graph.svg $OUT/reference-nextgen/graph.svg"
+step "ngha apply: deploy it (about two minutes)"
+$NGHA apply "$deployment"
+
+step "the cluster, as Pacemaker sees it"
+$NGHA lab exec --name "$LAB" ctl-0 -- crm_mon -1 --include=nodes,summary
+
+step "ngha status: every service on every node, whichever manager runs it"
+$NGHA status "$deployment"
+
+step "from the lab's client, through the VIPs"
+$NGHA lab check --name "$LAB"
+
+cat <<EOF
+
+== what to try next (KEEP_LAB=1 make demo keeps the lab up)
+  $NGHA status --watch                         # live view; exit status as Nagios plugins
+  $NGHA restart keystone --rolling             # through systemd, one node at a time
+  $NGHA chaos run galera-restart --quick       # a failure, measured through the VIPs
+  $NGHA lab crash ctl-1; $NGHA status; $NGHA lab boot ctl-1
+  $NGHA migrate --to legacy --plan             # the all-Pacemaker layout, step by step
+  $NGHA compare examples/reference-3ctl.yaml   # both layouts, blast radius included
+  $NGHA lab down
+EOF

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ngha.lab.session import Lab
-from ngha.transport.process import start_background, stop_background
+from ngha.transport.process import run_process, start_background, stop_background
 
 INTERVAL = 0.2
 TIMEOUT = 5.0
@@ -124,3 +124,23 @@ def outage(samples: list[Sample], since: float) -> tuple[float | None, float | N
 
 def acknowledged_ids(samples: list[Sample]) -> list[int]:
     return sorted(s.id for s in samples if s.path == "db_write" and s.ok and s.id is not None)
+
+
+def client_check(lab: Lab, admin_password: str) -> list[dict]:
+    """One round of checks through the VIPs from the client namespace
+    (ngha.chaos.client_check); the password travels in a 0600 file, never in argv."""
+    with tempfile.TemporaryDirectory(prefix="ngha-check-") as tmp:
+        config = Path(tmp) / "config.json"
+        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump({"public_vip": lab.state.vips["public"],
+                       "nodes": {n.name: n.address for n in lab.state.nodes},
+                       "admin_password": admin_password}, f)
+        argv = lab.enter_prefix("client") + [sys.executable, "-m", "ngha.chaos.client_check",
+                                             str(config)]
+        result = run_process(argv, timeout=120)
+    out = result.text()[0].strip()
+    try:
+        return json.loads(out.splitlines()[-1]) if out else []
+    except ValueError:
+        return [{"check": "client checks", "ok": False, "detail": out[-200:], "ms": 0}]

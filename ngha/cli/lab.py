@@ -170,3 +170,30 @@ def _freezer_command(verb: str, frozen: bool, done: str, doc: str) -> None:
 _freezer_command("freeze", True, "frozen",
                  "Stop every process of NODE at once (SIGSTOP-like, via the cgroup freezer).")
 _freezer_command("thaw", False, "thawed", "Resume a frozen NODE.")
+
+
+@lab.command()
+@_name_option
+def check(name: str) -> None:
+    """From the lab's client, through the VIPs: a Keystone token (validated by every
+    node), a probe write read back, an RPC round-trip, the worker's heartbeat."""
+    from rich.table import Table
+
+    from ngha.chaos.probes import client_check
+    from ngha.cli.output import console
+    from ngha.plan.target import Target
+
+    require_root()
+    session = Lab.read(name)
+    target = Target.load(session.paths.deployment_file)
+    rows = client_check(session, target.secrets.value("admin_password"))
+    table = Table(title=f"lab {name}: checks from the client ({session.state.client.address}) "
+                        "through the VIPs")
+    for column in ("check", "result", "ms"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["check"], ("[green]ok[/green] " if row["ok"] else "[red]FAILED[/red] ")
+                      + str(row["detail"]), f"{row['ms']:.0f}")
+    console.print(table)
+    if not rows or not all(r["ok"] for r in rows):
+        sys.exit(1)

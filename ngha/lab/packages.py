@@ -17,7 +17,8 @@ LAB_PACKAGES = (
 )
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 # invoke-rc.d asks this script before starting a service: 101 means "action forbidden".
-APT_LOG = Path("/var/log/ngha/apt.log")
+# apt's output: where `make` also logs it (NGHA_INSTALL_LOG), else ngha's log directory.
+APT_LOG = Path(os.environ.get("NGHA_INSTALL_LOG", "/var/log/ngha/install.log"))
 DENY_ALL = "#!/bin/sh\n# ngha lab prepare: never start services on the host\nexit 101\n"
 
 

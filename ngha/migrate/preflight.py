@@ -18,12 +18,16 @@ class PreflightRefused(NghaError):
 
 def preflight(m: Migration, resuming: bool) -> None:
     cluster, source = m.cluster, m.source
+    units = [f"{s.unit}.service" for s in m.moving]
+    states = cluster.read_all(UnitsFact(units))
+    unreachable = sorted(n for n, s in states.items() if isinstance(s, NghaError))
     view = cluster.read_any(CrmMonFact())
-    missing = sorted(set(cluster.nodes) - set(view.online))
-    if not view.quorum or missing:
-        raise PreflightRefused("the cluster is not whole: " + (
-            "no quorum" if not view.quorum else f"{', '.join(missing)} offline"),
-            fix="bring every node back online first; nothing was changed")
+    missing = sorted(set(cluster.nodes) - set(view.online) - set(unreachable))
+    if unreachable or missing or not view.quorum:
+        problems = ([f"{n} unreachable" for n in unreachable]
+                    + [f"{n} offline" for n in missing] + ([] if view.quorum else ["no quorum"]))
+        raise PreflightRefused("the cluster is not whole: " + ", ".join(problems),
+                               fix="bring every node back online first; nothing was changed")
     if view.failed_actions:
         first = view.failed_actions[0]
         raise PreflightRefused(f"{len(view.failed_actions)} failed actions (e.g. "
@@ -61,11 +65,8 @@ def preflight(m: Migration, resuming: bool) -> None:
               if e.get("id") not in owned_ids(live)]
     if others:
         m.progress(f"resources ngha did not create, left alone: {', '.join(others)}")
-    units = [f"{s.unit}.service" for s in m.moving]
-    for node, states in cluster.read_all(UnitsFact(units)).items():
-        if isinstance(states, NghaError):
-            raise PreflightRefused(f"{node}: {states.message}", fix="nothing was changed")
-        absent = [u for u, s in states.items() if not s.exists]
+    for node, found in states.items():
+        absent = [u for u, s in found.items() if not s.exists]
         if absent:
             raise PreflightRefused(f"{node}: {', '.join(absent)} not installed",
                                    fix="install the packages first; nothing was changed")
