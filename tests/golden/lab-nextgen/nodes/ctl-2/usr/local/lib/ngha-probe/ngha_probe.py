@@ -400,7 +400,23 @@ class RpcServer:
                          daemon=True).start()
 
     def _start(self) -> None:
-        self.server.start()
+        # The driver retries a lost connection forever, but a refused login (the broker
+        # user not created yet, a password being changed) ends start() with an error:
+        # like any next-gen service, keep trying rather than serve no RPC until restarted.
+        delay = 1.0
+        while True:
+            try:
+                self.server.start()
+                break
+            except Exception as exc:  # noqa: BLE001 - any broker error: try again
+                LOG.warning("RPC server on topic %s cannot start yet: %s; retrying in %.0f s",
+                            self.topic, short_error(exc), delay)
+                try:
+                    self.server.stop()
+                except Exception:  # noqa: BLE001 - nothing to stop yet
+                    pass
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
         self.started.set()
         LOG.info("RPC server listening on topic %s", self.topic)
 
