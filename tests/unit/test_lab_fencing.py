@@ -14,8 +14,12 @@ from lxml import etree
 
 from ngha.errors import OperationFailed
 from ngha.lab import fence_agent as agent
+from ngha.lab.addressing import parse_subnet, plan_addresses
+from ngha.lab.deployment import lab_fencing
 from ngha.lab.fenced import answer, converse, min_off_seconds
 from ngha.lab.fencing import agent_source
+from ngha.lab.lifecycle import new_state
+from ngha.model.deployment import SECRET_PARAMETER
 
 KEY = bytes(range(32))
 NONCE = "00ff"
@@ -247,3 +251,14 @@ def test_agent_reports_an_unreachable_daemon(tmp_path):
         free = s.getsockname()[1]
     code, message = run_agent(free, key_file, "-o", "status", "-n", "ctl-1")
     assert code == 1 and f"fence daemon at 127.0.0.1:{free}" in message
+
+
+# --- the lab's deployment -----------------------------------------------------------
+
+def test_lab_deployment_declares_one_device_per_node_without_credentials():
+    plan = plan_addresses(parse_subnet("10.213.5.0/24"), ["ctl-0", "ctl-1"])
+    devices = lab_fencing(new_state("x", plan, 3000))["devices"]
+    assert [d["node"] for d in devices] == ["ctl-0", "ctl-1"]
+    assert devices[1] == {"node": "ctl-1", "agent": "fence_ngha_lab",
+                          "parameters": {"ip": "10.213.5.201", "ipport": 7410, "plug": "ctl-1"}}
+    assert not any(SECRET_PARAMETER.search(k) for d in devices for k in d["parameters"])
