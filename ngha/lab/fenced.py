@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from ngha.errors import NghaError
 from ngha.lab import lifecycle, node
@@ -35,6 +35,7 @@ from ngha.lab.session import Lab, lab_paths
 
 REQUEST_TIMEOUT = 10.0  # to send the request line once connected
 MAX_CLIENTS = 16
+RECEIVED, ANSWERED = "(received)", "->"  # how the log shows a request and its answer
 _CLONE_NEWNET = 0x40000000
 
 
@@ -139,22 +140,27 @@ def _act(action: str, name: str, power: Power) -> str:
     return "ok on"
 
 
-def converse(conn: socket.socket, peer: str, key: bytes, power: Power) -> str:
-    """Challenge, request, reply on one connection; returns what to log."""
+def converse(conn: socket.socket, peer: str, key: bytes, power: Power,
+             log: Callable[[str], None]) -> None:
+    """Challenge, request, reply on one connection. The request is logged when it comes
+    and again with its answer: a reboot takes seconds, and whoever reads the log (an
+    operator, a test) sees what is still in progress."""
     nonce = secrets.token_hex(16)
     conn.settimeout(REQUEST_TIMEOUT)
     try:
         conn.sendall(f"{GREETING} {nonce}\n".encode())
         line = read_line(conn)
     except (OSError, ConnectionError) as exc:
-        return f"{peer}: no request ({exc})"
+        log(f"{peer}: no request ({exc})")
+        return
+    request = " ".join(line.split()[:2])  # the MAC is not worth logging
+    log(f"{peer}: {request} {RECEIVED}")
     reply = answer(line, nonce, peer, key, power)
+    log(f"{peer}: {request} {ANSWERED} {reply}")
     try:
         conn.sendall((reply + "\n").encode())
     except OSError:
-        pass  # the asker gave up (its timeout); the action was done all the same
-    request = " ".join(line.split()[:2])  # the MAC is not worth logging
-    return f"{peer}: {request} -> {reply}"
+        pass  # the asker gave up (its timeout) or died; the action was done all the same
 
 
 def listen_in(netns: Path, address: str, port: int) -> socket.socket:
@@ -187,7 +193,7 @@ def serve(listeners: list[socket.socket], key: bytes, power: Power) -> None:
     def handle(conn: socket.socket, peer: str) -> None:
         try:
             with conn:
-                log(converse(conn, peer, key, power))
+                converse(conn, peer, key, power, log)
         finally:
             slots.release()
 

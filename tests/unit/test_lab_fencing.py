@@ -206,7 +206,7 @@ def daemon():
             except OSError:
                 return
             with conn:
-                log.append(converse(conn, peer, KEY, lab))
+                converse(conn, peer, KEY, lab, log.append)
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
@@ -239,7 +239,7 @@ def test_agent_and_daemon_end_to_end(daemon, tmp_path):
     code, message = run_agent(port, wrong, "-o", "off", "-n", "ctl-2")
     assert code == 1 and "refused: authentication failed" in message
     assert lab.power["ctl-2"]
-    assert log[0] == "127.0.0.1: status ctl-1 -> ok on"
+    assert log[:2] == ["127.0.0.1: status ctl-1 (received)", "127.0.0.1: status ctl-1 -> ok on"]
     assert KEY.hex() not in "".join(log)  # the MAC and the key stay out of the log
 
 
