@@ -105,6 +105,8 @@ def test_every_node_has_the_agent_and_a_root_only_key(lab, transport):
     assert admin.ok and 'name="fence_ngha_lab"' in admin.stdout
     described = transport.run("ctl-0", ["pcs", "stonith", "describe", "fence_ngha_lab"])
     assert described.ok and "ip (required)" in described.stdout
+    status = ngha("lab", "status", "--name", NAME).stdout
+    assert "daemon listening on port 7410 (main, cut)" in status
     # The key reaches the daemon through a file: no process shows it in its argv.
     key = lab.paths.fence_key.read_text().strip()
     for pid in filter(str.isdigit, os.listdir("/proc")):

@@ -19,6 +19,7 @@ from ngha.lab.deployment import lab_fencing
 from ngha.lab.fenced import answer, converse, min_off_seconds
 from ngha.lab.fencing import agent_source
 from ngha.lab.lifecycle import new_state
+from ngha.lab.report import format_report
 from ngha.model.deployment import SECRET_PARAMETER
 
 KEY = bytes(range(32))
@@ -262,3 +263,14 @@ def test_lab_deployment_declares_one_device_per_node_without_credentials():
     assert devices[1] == {"node": "ctl-1", "agent": "fence_ngha_lab",
                           "parameters": {"ip": "10.213.5.201", "ipport": 7410, "plug": "ctl-1"}}
     assert not any(SECRET_PARAMETER.search(k) for d in devices for k in d["parameters"])
+
+
+def test_lab_status_says_when_fencing_would_fail():
+    report = {"name": "x", "subnet": "10.213.5.0/24", "token_ms": 3000, "complete": True,
+              "nodes": [], "cluster": {}, "client": {"address": "10.213.5.200", "netns": "n"},
+              "deployment_file": "d",
+              "fence_daemon": {"address": "10.213.5.201", "port": 7410, "log": "/l/fenced.log",
+                               "listening": {"main": True, "cut": False}}}
+    assert "daemon listening on port 7410 (main)" in format_report(report)
+    report["fence_daemon"]["listening"]["main"] = False
+    assert "daemon NOT RUNNING: fencing fails (see /l/fenced.log)" in format_report(report)
