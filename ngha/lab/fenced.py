@@ -101,13 +101,20 @@ class LabPower:
 
 def answer(line: str, nonce: str, peer: str, key: bytes, power: Power) -> str:
     """The reply to one request line: `ok ...`, `refused ...` or `failed ...`."""
+    try:
+        return _answer(line, nonce, peer, key, power)
+    except NghaError as exc:  # e.g. the lab's state unreadable while `lab down` runs
+        return "failed " + exc.message.splitlines()[0]
+
+
+def _answer(line: str, nonce: str, peer: str, key: bytes, power: Power) -> str:
     if peer not in power.peers():
         return f"refused {peer} is not a node of lab {power.lab}"
     parts = line.split()
     if len(parts) != 3:
         return "refused malformed request"
     action, plug, mac = parts
-    if not hmac.compare_digest(mac, request_mac(key, nonce, action, plug)):
+    if not hmac.compare_digest(mac.encode(), request_mac(key, nonce, action, plug).encode()):
         return "refused authentication failed"
     if action not in DAEMON_ACTIONS:
         return f"refused unknown action {action!r} (known: {', '.join(DAEMON_ACTIONS)})"
@@ -118,10 +125,7 @@ def answer(line: str, nonce: str, peer: str, key: bytes, power: Power) -> str:
         return "ok " + " ".join(power.nodes())
     if name not in power.nodes() or name == NO_PLUG:
         return f"refused lab {power.lab} has no node {name!r}"
-    try:
-        return _act(action, name, power)
-    except NghaError as exc:
-        return "failed " + exc.message.splitlines()[0]
+    return _act(action, name, power)
 
 
 def _act(action: str, name: str, power: Power) -> str:
@@ -155,7 +159,10 @@ def converse(conn: socket.socket, peer: str, key: bytes, power: Power,
         return
     request = " ".join(line.split()[:2])  # the MAC is not worth logging
     log(f"{peer}: {request} {RECEIVED}")
-    reply = answer(line, nonce, peer, key, power)
+    try:
+        reply = answer(line, nonce, peer, key, power)
+    except Exception as exc:  # noqa: BLE001 - a bug must not leave the asker waiting
+        reply = f"failed internal error: {type(exc).__name__}: {exc}"
     log(f"{peer}: {request} {ANSWERED} {reply}")
     try:
         conn.sendall((reply + "\n").encode())

@@ -87,6 +87,7 @@ def test_status_off_and_on():
     (request("status", "-"), "10.0.0.11", "has no node '-'"),
     (request("destroy", "ctl-1"), "10.0.0.11", "unknown action 'destroy'"),
     ("reboot ctl-1", "10.0.0.11", "malformed request"),
+    ("reboot ctl-1 \u00e9\u00e9", "10.0.0.11", "authentication failed"),
     ("", "10.0.0.11", "malformed request"),
 ])
 def test_refusals_change_nothing(line, peer, reason):
@@ -102,6 +103,13 @@ def test_a_failed_power_on_is_reported_but_a_reboot_still_fenced():
     assert on == "failed node ctl-1 did not start: boot script failed"
     reboot = answer(request("reboot", "ctl-1"), NONCE, "10.0.0.11", KEY, lab)
     assert reboot.startswith("ok off (power-on failed: node ctl-1 did not start")
+
+
+def test_an_unreadable_lab_is_a_failure_not_a_dead_thread():
+    lab = FakeLab()
+    lab.peers = lambda: (_ for _ in ()).throw(OperationFailed("lab lab-a is not up"))
+    assert answer(request("status", "ctl-1"), NONCE, "10.0.0.11", KEY, lab) == \
+        "failed lab lab-a is not up"
 
 
 def test_min_off_time_covers_corosync_noticing_the_loss():
