@@ -218,7 +218,9 @@ def serve(listeners: list[socket.socket], key: bytes, power: Power) -> None:
 
 
 def log(message: str) -> None:
-    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}", file=sys.stderr, flush=True)
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now)) + f".{int(now % 1 * 1000):03d}"
+    print(f"{stamp} {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str]) -> int:
