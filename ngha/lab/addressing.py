@@ -22,6 +22,7 @@ IPv4Address = ipaddress.IPv4Address
 FIRST_NODE_OFFSET = 11
 VIP_OFFSET = 100
 CLIENT_OFFSET = 200
+FENCE_OFFSET = 201  # the lab's fence daemon (ngha.lab.fenced), on both bridges
 MAX_NODES = 16
 
 _PRIVATE = tuple(
@@ -38,6 +39,7 @@ class AddressPlan:
     nodes: tuple[tuple[str, IPv4Address], ...]
     client: IPv4Address
     vips: tuple[tuple[str, IPv4Address], ...]
+    fence: IPv4Address
 
 
 def parse_subnet(text: str) -> IPv4Network:
@@ -57,7 +59,7 @@ def parse_subnet(text: str) -> IPv4Network:
 def validate_subnet(net: IPv4Network, host_routes: Iterable[IPv4Network]) -> IPv4Network:
     if net.prefixlen > 24:
         raise SubnetError(
-            f"subnet {net} is too small: the lab uses .{FIRST_NODE_OFFSET}-.{CLIENT_OFFSET} "
+            f"subnet {net} is too small: the lab uses .{FIRST_NODE_OFFSET}-.{FENCE_OFFSET} "
             "of it; use a /24 or larger"
         )
     if not any(net.subnet_of(p) for p in _PRIVATE):
@@ -107,4 +109,9 @@ def plan_addresses(net: IPv4Network, node_names: Sequence[str]) -> AddressPlan:
     base = net.network_address
     nodes = tuple((n, base + FIRST_NODE_OFFSET + i) for i, n in enumerate(node_names))
     vips = tuple((v, base + VIP_OFFSET + i) for i, v in enumerate(NETWORKS))
-    return AddressPlan(subnet=net, nodes=nodes, client=base + CLIENT_OFFSET, vips=vips)
+    return AddressPlan(subnet=net, nodes=nodes, client=base + CLIENT_OFFSET, vips=vips,
+                       fence=fence_address(net))
+
+
+def fence_address(net: IPv4Network) -> IPv4Address:
+    return net.network_address + FENCE_OFFSET

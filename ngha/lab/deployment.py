@@ -11,6 +11,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
+from ngha.lab import fencing
 from ngha.lab.state import LabState
 from ngha.model.deployment import SECRET_NAMES, Deployment
 from ngha.render.corosync import CorosyncSettings, settings_from_deployment
@@ -42,7 +43,8 @@ LAB_TUNING = {"keystone_workers": 2, "keystone_threads": 4,
 
 def lab_deployment_data(state: LabState, secret_files: dict[str, Path]) -> dict:
     """The lab as a deployment: Debian units, knet without crypto (a private bridge inside
-    namespaces; an authkey would be one more secret to hand out), the lab's token."""
+    namespaces; an authkey would be one more secret to hand out), the lab's token, and
+    fencing through the lab's fence daemon (docs/lab.md)."""
     return {
         "cluster": state.name,
         "profile": "nextgen",
@@ -54,8 +56,19 @@ def lab_deployment_data(state: LabState, secret_files: dict[str, Path]) -> dict:
         "vips": dict(state.vips),
         "services": list(LAB_SERVICES),
         "secrets": {name: {"file": str(path)} for name, path in sorted(secret_files.items())},
+        "fencing": lab_fencing(state),
         "tuning": dict(LAB_TUNING),
     }
+
+
+def lab_fencing(state: LabState) -> dict:
+    """One device per node through the lab's fence daemon. No credential parameter: the
+    agent reads the lab's key from a root-only file on the node."""
+    address = fencing.daemon_address(state)
+    return {"devices": [
+        {"node": n.name, "agent": fencing.AGENT,
+         "parameters": {"ip": address, "ipport": fencing.PORT, "plug": n.name}}
+        for n in state.nodes]}
 
 
 def lab_corosync_settings(state: LabState) -> CorosyncSettings:
@@ -73,8 +86,11 @@ def render_deployment(state: LabState, secret_files: dict[str, Path]) -> str:
     yaml.width = 4096  # never fold a secret path
     vips = CommentedMap(data["vips"])
     vips.fa.set_block_style()  # one VIP a line
+    devices = [CommentedMap(d) for d in data["fencing"]["devices"]]
+    for device in devices:
+        device.fa.set_flow_style()  # one device a line
     out = io.StringIO()
-    yaml.dump({**data, "vips": vips}, out)
+    yaml.dump({**data, "vips": vips, "fencing": {"devices": devices}}, out)
     return f"# Written by `ngha lab up` for lab {state.name} ({state.subnet}).\n" + out.getvalue()
 
 

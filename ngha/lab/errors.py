@@ -21,6 +21,14 @@ class LabRefused(LabError):
         super().__init__(message, **kwargs)
 
 
+class NodeIsDown(LabRefused):
+    """Crash of a node that is already down (fencing's `off` takes that as done)."""
+
+
+class NodeIsRunning(LabRefused):
+    """Boot of a node that is already running (fencing's `on` takes that as done)."""
+
+
 class NotRootError(LabRefused):
     """The lab creates namespaces, mounts and cgroups, which only root may do."""
 

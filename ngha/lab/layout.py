@@ -79,6 +79,15 @@ class LabPaths:
     def client_key(self) -> Path:
         return self.ssh_dir / "id_ed25519"
 
+    @property
+    def fence_key(self) -> Path:
+        """The lab's fencing key (root only); each node holds a copy for its agent."""
+        return self.dir / "fence.key"
+
+    @property
+    def fence_log(self) -> Path:
+        return self.dir / "fenced.log"
+
     def node_dir(self, node: str) -> Path:
         return self.dir / "nodes" / node
 
@@ -117,3 +126,7 @@ class NetnsNames:
 
     def node(self, node: str) -> str:
         return f"{self.prefix}{node}"
+
+    def fence(self, side: str) -> str:
+        """The fence daemon listens in one namespace per bridge (side)."""
+        return f"{self.prefix}fence-{side}"

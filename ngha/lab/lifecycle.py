@@ -12,10 +12,10 @@ from typing import Callable, Iterator
 from pydantic import ValidationError
 
 from ngha.errors import NghaError
-from ngha.lab import addressing, cluster, network, node, sshkeys
+from ngha.lab import addressing, cluster, fencing, network, node, sshkeys
 from ngha.lab.cgroups import CgroupLayout
 from ngha.lab.deployment import write_deployment
-from ngha.lab.errors import LabError, LabRefused
+from ngha.lab.errors import LabError, LabRefused, NodeIsDown, NodeIsRunning
 from ngha.lab.layout import CLIENT_NAME, LabPaths, NetnsNames, node_name
 from ngha.lab.lock import lab_lock
 from ngha.lab.prerequisites import check_prerequisites
@@ -135,14 +135,18 @@ def _build(paths: LabPaths, layout: CgroupLayout, state: LabState, progress: Pro
         sshkeys.render_ssh_config(node_addrs, paths.client_key, paths.known_hosts))
     deployment = write_deployment(state, paths.deployment_file, paths.secrets_dir)
 
-    progress("creating the lab network (bridge, client, node namespaces)")
+    fence_key = fencing.write_key(paths.fence_key)
+
+    progress("creating the lab network (bridges, client, fence daemon, node namespaces)")
     network.create_fabric(state.name)
     network.plug(state.name, CLIENT_NAME, state.client.netns, state.client.address,
                  state.prefixlen)
+    fencing.plug_daemon_ports(state)
     for record in state.nodes:
         network.plug(state.name, record.name, record.netns, record.address, state.prefixlen)
         provision_node(paths.upper(record.name), paths.root, state, record,
-                       host_keys[record.name], client_key)
+                       host_keys[record.name], client_key, fence_key)
+    fencing.start_daemon(paths, state)
 
     progress("booting nodes")
     for record in state.nodes:
@@ -189,7 +193,7 @@ def crash(name: str, target: str) -> NodeRecord:
     with Lab.locked(name) as lab:
         record = lab.node(target)
         if not node.is_alive(record):
-            raise LabRefused(f"node {record.name} is already down",
+            raise NodeIsDown(f"node {record.name} is already down",
                              fix=f"start it with `ngha lab boot --name {name} {record.name}`")
         layout = lab.cgroups
         node.kill(layout, name, record)
@@ -207,7 +211,7 @@ def boot(name: str, target: str, wait: bool = True,
     with Lab.locked(name) as lab:
         record = lab.node(target)
         if node.is_alive(record):
-            raise LabRefused(f"node {record.name} is already running")
+            raise NodeIsRunning(f"node {record.name} is already running")
         started = time.monotonic()
         layout = lab.cgroups
         layout.remove(name, record.name)  # stale sub-cgroups of the previous boot

@@ -49,14 +49,15 @@ def create_fabric(lab: str) -> str:
 
 
 def plug(lab: str, endpoint: str, netns: str, address: str, prefixlen: int,
-         side: str = MAIN_SIDE) -> None:
-    """Create the endpoint's namespace (if needed) and a veth from it to a bridge."""
+         side: str = MAIN_SIDE, mac: str | None = None) -> None:
+    """Create the endpoint's namespace (if needed) and a veth from it to a bridge; `mac`
+    fixes the address of its eth0 (otherwise random)."""
     fabric = NetnsNames(lab).fabric
     if not netns_exists(netns):
         host.ip("netns", "add", netns)
     port = port_name(endpoint)
-    host.ip("link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", netns,
-            netns=fabric)
+    peer = ["name", "eth0"] + (["address", mac] if mac else []) + ["netns", netns]
+    host.ip("link", "add", port, "type", "veth", "peer", *peer, netns=fabric)
     host.ip("link", "set", port, "master", BRIDGES[side], "up", netns=fabric)
     host.ip("link", "set", "lo", "up", netns=netns)
     host.ip("addr", "add", f"{address}/{prefixlen}", "dev", "eth0", netns=netns)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from ngha.lab import fencing
 from ngha.lab.deployment import lab_corosync_settings
 from ngha.render.corosync import render_corosync_conf
 from ngha.lab.rootfs import UpperDir, render_hosts, seed_units
@@ -13,7 +14,7 @@ from ngha.lab.state import LabState, NodeRecord
 
 
 def provision_node(upper_path: Path, state_root: Path, state: LabState, record: NodeRecord,
-                   host_key: KeyPair, client_key: KeyPair) -> None:
+                   host_key: KeyPair, client_key: KeyPair, fence_key: str) -> None:
     upper_path.mkdir(parents=True, exist_ok=True)
     upper = UpperDir(upper_path)
     entries = [(n.name, n.address) for n in state.nodes]
@@ -34,4 +35,8 @@ def provision_node(upper_path: Path, state_root: Path, state: LabState, record: 
     upper.opaque_dir("/root/.ssh", mode=0o700)
     upper.write("/root/.ssh/authorized_keys", client_key.public, mode=0o600)
     upper.whiteout(str(state_root))
+    # Fencing as production has it: the agent Pacemaker runs, and the lab's key it proves
+    # itself with to the fence daemon (the node's only way to ask the host for anything).
+    upper.write(fencing.AGENT_PATH, fencing.agent_source(), mode=0o755)
+    upper.write(fencing.NODE_KEY_FILE, fence_key, mode=0o600)
     seed_units(upper)

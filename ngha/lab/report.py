@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from ngha.lab import cluster, node
+from ngha.lab import cluster, fencing, node
 from ngha.lab.session import Lab
 from ngha.lab.state import RUNNING
 
@@ -42,6 +42,9 @@ def lab_report(name: str) -> dict[str, Any]:
         "client": asdict(state.client),
         "vips": state.vips,
         "nodes": nodes,
+        "fence_daemon": {"address": fencing.daemon_address(state), "port": fencing.PORT,
+                         "listening": fencing.listening(state),
+                         "log": str(paths.fence_log)},
         "cluster": {n: (None if v is None else {
             "dc": v.dc, "quorum": v.quorum,
             "online": sorted(v.online), "offline": sorted(v.offline)})
@@ -73,5 +76,10 @@ def format_report(report: dict[str, Any]) -> str:
                      f"{n['pid1'] or '-':>8} {n['memory_mib'] or '-':>8}  {seen}")
     c = report["client"]
     lines.append(f"{'client':8} {c['address']:15} (netns {c['netns']})")
+    fence = report["fence_daemon"]
+    sides = [side for side, up in fence["listening"].items() if up]
+    lines.append(f"{'fence':8} {fence['address']:15} " + (
+        f"daemon listening on port {fence['port']} ({', '.join(sides)})" if sides else
+        f"daemon NOT RUNNING: fencing fails (see {fence['log']})"))
     lines.append(f"deployment: {report['deployment_file']}")
     return "\n".join(lines)

@@ -18,7 +18,7 @@ from tests.golden.test_golden import assert_stonith_enabled
 pytestmark = pytest.mark.tools
 
 INPUTS = Path(__file__).parent.parent / "golden" / "inputs"
-FENCED = ("fencing", "fencing-2node")
+FENCED = ("fencing", "fencing-2node", "lab")  # the lab fences through its fence daemon
 
 
 def variants(tmp_path: Path) -> dict[str, tuple[Path, str]]:

@@ -17,7 +17,7 @@ has() { CIB_file="$work/new.xml" cibadmin --query --xpath "/cib/configuration//*
 p() { pcs -f "$work/new.xml" "$@"; }
 
 # cluster properties and resource defaults
-p property set stonith-enabled=false
+p property set stonith-enabled=true
 p resource defaults update resource-stickiness=INFINITY
 
 # resources
@@ -32,6 +32,9 @@ has rabbitmq-clone || p resource create rabbitmq ocf:heartbeat:rabbitmq-cluster 
 has galera-master || p resource create galera ocf:heartbeat:galera enable_creation=true wsrep_cluster_address=gcomm://ctl-0,ctl-1,ctl-2 additional_parameters=--open-files-limit=16384 op start interval=0s timeout=120s stop interval=0s timeout=120s promote interval=0s timeout=300s on-fail=block demote interval=0s timeout=120s monitor interval=20s timeout=30s monitor interval=10s timeout=30s role=Promoted promotable galera-master promoted-max=3 ordered=true --no-default-ops
 has redis-master || p resource create redis ocf:heartbeat:redis wait_last_known_master=true config=/etc/redis/ngha-redis.conf op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=45s timeout=60s monitor interval=20s timeout=60s role=Promoted meta notify=true promotable redis-master notify=true ordered=true interleave=true --no-default-ops
 has ngha-probe-worker || p resource create ngha-probe-worker systemd:ngha-probe-worker op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=60s timeout=100s --no-default-ops --force
+has fence-ctl-0 || p stonith create fence-ctl-0 fence_ngha_lab ip=10.213.0.201 ipport=7410 plug=ctl-0 pcmk_host_list=ctl-0 op monitor interval=60s --force
+has fence-ctl-1 || p stonith create fence-ctl-1 fence_ngha_lab ip=10.213.0.201 ipport=7410 plug=ctl-1 pcmk_host_list=ctl-1 op monitor interval=60s --force
+has fence-ctl-2 || p stonith create fence-ctl-2 fence_ngha_lab ip=10.213.0.201 ipport=7410 plug=ctl-2 pcmk_host_list=ctl-2 op monitor interval=60s --force
 
 # constraints
 has order-ip-10.213.0.100-haproxy-clone-Optional || p constraint order start ip-10.213.0.100 then start haproxy-clone kind=Optional id=order-ip-10.213.0.100-haproxy-clone-Optional
@@ -46,6 +49,9 @@ has order-ip-10.213.0.104-haproxy-clone-Optional || p constraint order start ip-
 has colocation-ip-10.213.0.104-haproxy-clone-INFINITY || p constraint colocation add ip-10.213.0.104 with haproxy-clone INFINITY id=colocation-ip-10.213.0.104-haproxy-clone-INFINITY
 has order-ip-10.213.0.105-haproxy-clone-Optional || p constraint order start ip-10.213.0.105 then start haproxy-clone kind=Optional id=order-ip-10.213.0.105-haproxy-clone-Optional
 has colocation-ip-10.213.0.105-haproxy-clone-INFINITY || p constraint colocation add ip-10.213.0.105 with haproxy-clone INFINITY id=colocation-ip-10.213.0.105-haproxy-clone-INFINITY
+has location-fence-ctl-0-ctl-0--INFINITY || p constraint location fence-ctl-0 avoids ctl-0=INFINITY
+has location-fence-ctl-1-ctl-1--INFINITY || p constraint location fence-ctl-1 avoids ctl-1=INFINITY
+has location-fence-ctl-2-ctl-2--INFINITY || p constraint location fence-ctl-2 avoids ctl-2=INFINITY
 
 if [ -n "${NGHA_CIB_FILE:-}" ]; then
   cp "$work/new.xml" "$NGHA_CIB_FILE"
