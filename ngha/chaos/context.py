@@ -8,6 +8,7 @@ from typing import Callable
 
 from ngha.facts import ClusterView, CrmMonFact
 from ngha.lab import lifecycle
+from ngha.lab.errors import NodeIsRunning
 from ngha.lab.session import Lab
 from ngha.live.cluster import LiveCluster
 from ngha.live.errors import ClusterError
@@ -95,7 +96,11 @@ class Context:
         lifecycle.crash(self.lab.name, node)
 
     def boot(self, node: str) -> None:
-        lifecycle.boot(self.lab.name, node, wait=False)
+        """Power on, unless the lab's fence agent (Pacemaker fencing it) already did."""
+        try:
+            lifecycle.boot(self.lab.name, node, wait=False)
+        except NodeIsRunning:
+            pass
 
     def online(self, nodes: list[str]) -> Callable[[ClusterView], bool]:
         return lambda v: v.quorum and set(nodes) <= v.online
