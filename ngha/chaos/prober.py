@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import sys
 import threading
@@ -70,6 +71,8 @@ def probe_loop(name: str, spec: dict, interval: float, timeout: float, out, lock
 def main(argv: list[str]) -> int:
     with open(argv[1]) as f:
         config = json.load(f)
+    os.unlink(argv[1])  # it holds a password: gone from disk as soon as it is read
+    parent = os.getppid()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -83,6 +86,8 @@ def main(argv: list[str]) -> int:
             thread.start()
         while not stop.is_set():
             stop.wait(0.5)
+            if os.getppid() != parent:  # ngha was killed: do not probe forever
+                stop.set()
         for thread in threads:
             thread.join(timeout=10)
     return 0

@@ -25,7 +25,6 @@ openstack-core).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -136,16 +135,18 @@ class Migration:
 
     def wait_for_probes(self) -> None:
         """Before leaving maintenance mode, Pacemaker must have probed every resource it
-        was just given: it then knows they run and adopts them instead of starting
-        them."""
-        wanted = [r.id for r in self.destination.desired.cluster.resources]
+        was just given on every node (each has an operation history there): it then knows
+        they run and adopts them instead of starting them."""
+        def primitives(target: Target) -> set[str]:
+            return {getattr(r, "primitive", r).id for r in target.desired.cluster.resources}
+        new = sorted(primitives(self.destination) - primitives(self.source))
 
-        def unknown(view) -> list[str]:
-            return [rid for rid in wanted if not view.instances_of(rid)]
-        wait_until(lambda: self.cluster.read_any(CrmMonFact()), lambda v: not unknown(v),
+        def unprobed(view) -> list[str]:
+            return [f"{p}@{n}" for p in new for n in self.cluster.nodes
+                    if p not in view.history.get(n, {})]
+        wait_until(lambda: self.cluster.read_any(CrmMonFact()), lambda v: not unprobed(v),
                    timeout=120, what="Pacemaker to probe the new resources",
-                   describe=lambda v: ", ".join(unknown(v)), interval=1)
-        time.sleep(2)
+                   describe=lambda v: ", ".join(unprobed(v)[:6]), interval=1)
 
     def release_pacemaker(self) -> None:
         self.set_property("maintenance-mode", "false")

@@ -163,7 +163,9 @@ def test_migration_back_to_legacy_restarts_nothing(legacy_lab):
     deployment, _ = legacy_lab
     result, report = migrate(deployment, "legacy")
     assert report["pid_changes"] == 0 and report["failed_requests"] == 0
+    assert report["pacemaker_stops"] == 0 and report["pacemaker_starts"] == 0
     assert ngha("plan", deployment, "--profile", "legacy", check=False).returncode == 0
+    _wait_healthy(deployment, "legacy")
 
 
 def test_a_migration_killed_half_way_converges(legacy_lab, live):
