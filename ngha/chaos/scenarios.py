@@ -46,17 +46,24 @@ def _stopped(ctx: Context, service: str) -> Callable:
 
 # --- Galera ------------------------------------------------------------------------------
 
-def galera_restart(ctx: Context) -> Outcome:
-    rid = ctx.resource("galera")
+def _restart_cluster_wide(ctx: Context, service: str, name: str, back_when: Callable,
+                          paths: tuple[str, ...]) -> Outcome:
+    """Disabled, held down, enabled again: the clone stopped and started everywhere."""
+    rid = ctx.resource(service)
     ctx.event(f"fault: pcs resource disable {rid}")
     ctx.pcs("resource", "disable", rid)
-    ctx.wait(_stopped(ctx, "galera"), "Galera stopped everywhere")
+    ctx.wait(_stopped(ctx, service), f"{name} stopped everywhere")
     time.sleep(ctx.hold(10, 30))
     ctx.event(f"recovery: pcs resource enable {rid}")
     ctx.pcs("resource", "enable", rid)
-    back = ctx.wait(_all_promoted(ctx, "galera"), "Galera promoted everywhere", timeout=600)
-    ctx.events.append((back, "Galera promoted on every node"))
-    return Outcome(targets={"galera"}, backend_back={p: back for p in DB_PATHS})
+    back = ctx.wait(back_when, f"{name} back on every node", timeout=600)
+    ctx.events.append((back, f"{name} back on every node"))
+    return Outcome(targets={service}, backend_back={p: back for p in paths})
+
+
+def galera_restart(ctx: Context) -> Outcome:
+    return _restart_cluster_wide(ctx, "galera", "Galera", _all_promoted(ctx, "galera"),
+                                 DB_PATHS)
 
 
 def galera_kill_one(ctx: Context) -> Outcome:
@@ -74,16 +81,8 @@ def galera_kill_one(ctx: Context) -> Outcome:
 # --- RabbitMQ ----------------------------------------------------------------------------
 
 def rabbitmq_restart(ctx: Context) -> Outcome:
-    rid = ctx.resource("rabbitmq")
-    ctx.event(f"fault: pcs resource disable {rid}")
-    ctx.pcs("resource", "disable", rid)
-    ctx.wait(_stopped(ctx, "rabbitmq"), "RabbitMQ stopped everywhere")
-    time.sleep(ctx.hold(10, 30))
-    ctx.event(f"recovery: pcs resource enable {rid}")
-    ctx.pcs("resource", "enable", rid)
-    back = ctx.wait(_all_started(ctx, "rabbitmq"), "RabbitMQ running everywhere", timeout=600)
-    ctx.events.append((back, "RabbitMQ running on every node"))
-    return Outcome(targets={"rabbitmq"}, backend_back={p: back for p in BROKER_PATHS})
+    return _restart_cluster_wide(ctx, "rabbitmq", "RabbitMQ", _all_started(ctx, "rabbitmq"),
+                                 BROKER_PATHS)
 
 
 def rabbitmq_kill_one(ctx: Context) -> Outcome:
@@ -233,22 +232,24 @@ def _services(ctx: Context) -> list[str]:
             if not s.spec.core and s.mode == "active-active"]
 
 
-def _stop_services(ctx: Context) -> None:
-    for name in _services(ctx):
-        if ctx.target.services[name] == "systemd":
-            unit = next(s.unit for s in ctx.target.loaded.services if s.name == name)
-            ctx.cluster.run_all(["systemctl", "stop", unit], timeout=120)
+def _set_services(ctx: Context, running: bool) -> None:
+    """Stop or start every OpenStack-side service through its manager."""
+    verb, pcs_verb = ("start", "enable") if running else ("stop", "disable")
+    for service in ctx.target.loaded.services:
+        if service.name not in _services(ctx):
+            continue
+        if service.manager == "systemd":
+            ctx.cluster.run_all(["systemctl", verb, service.unit], timeout=120)
         else:
-            ctx.pcs("resource", "disable", ctx.resource(name))
+            ctx.pcs("resource", pcs_verb, ctx.resource(service.name))
+
+
+def _stop_services(ctx: Context) -> None:
+    _set_services(ctx, running=False)
 
 
 def _start_services(ctx: Context) -> None:
-    for name in _services(ctx):
-        if ctx.target.services[name] == "systemd":
-            unit = next(s.unit for s in ctx.target.loaded.services if s.name == name)
-            ctx.cluster.run_all(["systemctl", "start", unit], timeout=120)
-        else:
-            ctx.pcs("resource", "enable", ctx.resource(name))
+    _set_services(ctx, running=True)
 
 
 def _stop_core(ctx: Context) -> None:
@@ -278,11 +279,18 @@ def _services_running_with_core_down(ctx: Context, outcome: Outcome) -> None:
                                         "core down")
 
 
-def ng_a(ctx: Context) -> Outcome:
+def _services_start_with_core_down(ctx: Context, core_first: bool) -> Outcome:
+    """NG a (services stopped first) and NG b (core stopped first): then the services
+    are started with the core down, and must come up and wait for it."""
     outcome = Outcome(targets=set(CORE) | set(_services(ctx)))
-    ctx.event("fault: services stopped, then Galera, RabbitMQ and Redis")
-    _stop_services(ctx)
-    _stop_core(ctx)
+    if core_first:
+        ctx.event("fault: Galera, RabbitMQ and Redis stopped, then the services")
+        _stop_core(ctx)
+        _stop_services(ctx)
+    else:
+        ctx.event("fault: services stopped, then Galera, RabbitMQ and Redis")
+        _stop_services(ctx)
+        _stop_core(ctx)
     ctx.event("services started with the core down")
     _start_services(ctx)
     time.sleep(ctx.hold(10, 60))
@@ -291,21 +299,14 @@ def ng_a(ctx: Context) -> Outcome:
     back = _start_core(ctx)
     outcome.backend_back = {p: back for p in DB_PATHS + BROKER_PATHS}
     return outcome
+
+
+def ng_a(ctx: Context) -> Outcome:
+    return _services_start_with_core_down(ctx, core_first=False)
 
 
 def ng_b(ctx: Context) -> Outcome:
-    outcome = Outcome(targets=set(CORE) | set(_services(ctx)))
-    ctx.event("fault: Galera, RabbitMQ and Redis stopped, then the services")
-    _stop_core(ctx)
-    _stop_services(ctx)
-    ctx.event("services started with the core down")
-    _start_services(ctx)
-    time.sleep(ctx.hold(10, 60))
-    _services_running_with_core_down(ctx, outcome)
-    ctx.event("recovery: core started")
-    back = _start_core(ctx)
-    outcome.backend_back = {p: back for p in DB_PATHS + BROKER_PATHS}
-    return outcome
+    return _services_start_with_core_down(ctx, core_first=True)
 
 
 def ng_c(ctx: Context) -> Outcome:
