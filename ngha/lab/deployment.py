@@ -38,7 +38,9 @@ LAB_SERVICES = ("keystone", "memcached", "ngha-probe", "ngha-probe-worker")
 # Three nodes with everything running must fit in 3 GB on a 2-core machine.
 LAB_TUNING = {"keystone_workers": 2, "keystone_threads": 4,
               "innodb_buffer_pool_size": "32M", "mariadb_max_connections": 200,
-              "haproxy_maxconn": 4096, "keystone_password_hash_rounds": 4}
+              "haproxy_maxconn": 4096, "keystone_password_hash_rounds": 4,
+              # every node reads the host's load average: three nodes' load on 2 cores
+              "pacemaker_load_threshold": "1000%"}
 
 
 def lab_deployment_data(state: LabState, secret_files: dict[str, Path]) -> dict:

@@ -5,9 +5,11 @@ ask for anything, and all it grants is a power action on one node of its own lab
 request must come from a node's address and carry an HMAC, made with the lab's key, of
 the one-time challenge the daemon sent (protocol in ngha.lab.fence_agent). `off` is the
 lab's crash (power loss), `on` its boot (disk kept, plugged back on the side of the
-network the node was on), `reboot` both, through the same code as `ngha lab crash` and
-`ngha lab boot`, and so under the same lab lock: concurrent requests queue, they never
-interleave inside one change of the lab's state.
+network the node was on), through the same code as `ngha lab crash` and `ngha lab boot`,
+and so under the same lab lock: concurrent requests queue, they never interleave inside
+one change of the lab's state. `reboot` is `off`, then a power-on that the daemon
+accepts at once and carries out later, as a BMC does: the node is fenced as soon as it
+is off, and it boots (rejoins) only after a real server's POST would have let it.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Power(Protocol):
     def is_on(self, name: str) -> bool: ...
     def off(self, name: str) -> None: ...
     def on(self, name: str) -> None: ...
+    def on_later(self, name: str) -> None: ...
 
 
 def min_off_seconds(token_ms: int) -> float:
@@ -56,7 +59,7 @@ def min_off_seconds(token_ms: int) -> float:
     come back; a lab node a second, and one back in the membership before the cluster
     saw it leave learns from the fencer that it "was allegedly just fenced" and stops
     Pacemaker for good. Leaving takes token + consensus (1.2 token); the cap keeps a
-    reboot within Pacemaker's default 60 s fencing timeout."""
+    long token from keeping a node away for minutes."""
     return min(2.2 * token_ms / 1000 + 2.0, 40.0)
 
 
@@ -83,9 +86,10 @@ class LabPower:
     def off(self, name: str) -> None:
         try:
             lifecycle.crash(self.lab, name)
-            self._off_at[name] = time.monotonic()
         except NodeIsDown:
             pass  # off is a state, not an event: already off is done
+        # Either way the cluster now counts it as fenced: it must not rejoin too soon.
+        self._off_at[name] = time.monotonic()
 
     def on(self, name: str) -> None:
         # A node found down (`lab crash`) has been gone long enough for the cluster to
@@ -97,6 +101,19 @@ class LabPower:
             lifecycle.boot(self.lab, name, wait=False)
         except NodeIsRunning:
             pass
+
+    def on_later(self, name: str) -> None:
+        """A reboot's power-on. Answering only once the node is back would hold up the
+        fencing, and so the recovery, by the boot time; and a node that rejoins while the
+        transition that fenced it still runs aborts it (the VIPs it was moving stay down
+        until the next one). A failed power-on is logged: the node stays fenced (off)."""
+        def power_on() -> None:
+            try:
+                self.on(name)
+                log(f"{name}: powered on after reboot")
+            except NghaError as exc:
+                log(f"{name}: power-on after reboot failed: {exc.message.splitlines()[0]}")
+        threading.Thread(target=power_on, daemon=True).start()
 
 
 def answer(line: str, nonce: str, peer: str, key: bytes, power: Power) -> str:
@@ -135,19 +152,17 @@ def _act(action: str, name: str, power: Power) -> str:
         power.off(name)
     if action == "off":
         return "ok off"
-    try:
+    if action == "reboot":
+        power.on_later(name)
+    else:
         power.on(name)
-    except NghaError as exc:
-        if action == "reboot":  # fenced all the same: it is off
-            return "ok off (power-on failed: " + exc.message.splitlines()[0] + ")"
-        raise
     return "ok on"
 
 
 def converse(conn: socket.socket, peer: str, key: bytes, power: Power,
              log: Callable[[str], None]) -> None:
     """Challenge, request, reply on one connection. The request is logged when it comes
-    and again with its answer: a reboot takes seconds, and whoever reads the log (an
+    and again with its answer: a power-on takes seconds, and whoever reads the log (an
     operator, a test) sees what is still in progress."""
     nonce = secrets.token_hex(16)
     conn.settimeout(REQUEST_TIMEOUT)
@@ -190,7 +205,7 @@ def listen_in(netns: Path, address: str, port: int) -> socket.socket:
 
 
 def serve(listeners: list[socket.socket], key: bytes, power: Power) -> None:
-    """Each connection in a thread of its own (a reboot takes seconds; a status question
+    """Each connection in a thread of its own (a power-on takes seconds; a status question
     from another node must not wait for it); at most MAX_CLIENTS at once."""
     selector = selectors.DefaultSelector()
     for listener in listeners:

@@ -271,6 +271,11 @@ class Tuning(Strict):
     # HAProxy needs about two file descriptors per connection: 20480 connections need a
     # hard limit of ~41k open files for the process that starts it.
     haproxy_maxconn: StrictInt = Field(20480, ge=64, le=1000000)
+    # Pacemaker's load-threshold (None: its default, 80%). Above it the controller runs
+    # fewer actions at once; under "high" load, one action at a time cluster-wide, so a
+    # slow notify can hold up a VIP's move. Nodes that share their CPUs (the lab's three
+    # nodes all read the host's load average) want it high.
+    pacemaker_load_threshold: str | None = Field(None, pattern=r"^[1-9][0-9]{0,4}%$")
 
 
 class Deployment(Strict):

@@ -182,7 +182,10 @@ def role_rules(deployment: Deployment, owned: list[tuple[str, str]]) -> tuple[
 def cluster_properties(deployment: Deployment) -> dict[str, str]:
     fenced = bool(deployment.fencing and deployment.fencing.devices)
     # cluster-name belongs to corosync.conf; Pacemaker copies it into the CIB itself.
-    return {"stonith-enabled": "true" if fenced else "false"}
+    properties = {"stonith-enabled": "true" if fenced else "false"}
+    if deployment.tuning.pacemaker_load_threshold:
+        properties["load-threshold"] = deployment.tuning.pacemaker_load_threshold
+    return properties
 
 
 def top_level_ids(resources: list[Primitive | Clone]) -> dict[str, str]:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from lxml import etree
@@ -55,6 +56,9 @@ class FakeLab:
             raise OperationFailed("node ctl-1 did not start: boot script failed")
         self.power[name] = True
 
+    def on_later(self, name):
+        self.calls.append(("on_later", name))
+
 
 def request(action: str, plug: str, key: bytes = KEY, nonce: str = NONCE) -> str:
     return f"{action} {plug} {agent.request_mac(key, nonce, action, plug)}"
@@ -65,7 +69,8 @@ def request(action: str, plug: str, key: bytes = KEY, nonce: str = NONCE) -> str
 def test_reboot_powers_off_then_on():
     lab = FakeLab()
     assert answer(request("reboot", "ctl-1"), NONCE, "10.0.0.11", KEY, lab) == "ok on"
-    assert lab.calls == [("off", "ctl-1"), ("on", "ctl-1")]
+    # fenced once off: the power-on is accepted, not waited for
+    assert lab.calls == [("off", "ctl-1"), ("on_later", "ctl-1")]
 
 
 def test_status_off_and_on():
@@ -97,12 +102,37 @@ def test_refusals_change_nothing(line, peer, reason):
     assert lab.calls == [] and all(lab.power.values())
 
 
-def test_a_failed_power_on_is_reported_but_a_reboot_still_fenced():
+def test_a_failed_power_on_is_reported():
     lab = FakeLab(fail_on=True)
     on = answer(request("on", "ctl-1"), NONCE, "10.0.0.11", KEY, lab)
     assert on == "failed node ctl-1 did not start: boot script failed"
-    reboot = answer(request("reboot", "ctl-1"), NONCE, "10.0.0.11", KEY, lab)
-    assert reboot.startswith("ok off (power-on failed: node ctl-1 did not start")
+
+
+def test_a_reboot_powers_on_later_after_the_minimum_off_time(monkeypatch):
+    """The power-on of a reboot runs in the background, no sooner than min_off after the
+    node went off; if it fails, the daemon logs it and the node stays off (fenced)."""
+    from ngha.lab import fenced
+
+    logged, booted = [], threading.Event()
+    monkeypatch.setattr(fenced, "log", logged.append)
+    monkeypatch.setattr(fenced.lifecycle, "crash", lambda lab, name: None)
+
+    def boot(lab, name, wait):
+        booted.set()
+        raise OperationFailed(f"node {name} did not start: boot script failed")
+
+    monkeypatch.setattr(fenced.lifecycle, "boot", boot)
+    power = fenced.LabPower("lab-a", min_off=0.3)
+    started = time.monotonic()
+    power.off("ctl-1")
+    power.on_later("ctl-1")
+    assert not booted.is_set()  # returned at once
+    assert booted.wait(5) and time.monotonic() - started >= 0.3
+    deadline = time.monotonic() + 5
+    while not logged and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert logged == ["ctl-1: power-on after reboot failed: node ctl-1 did not start: "
+                      "boot script failed"]
 
 
 def test_an_unreadable_lab_is_a_failure_not_a_dead_thread():

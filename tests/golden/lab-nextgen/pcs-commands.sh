@@ -17,7 +17,7 @@ has() { CIB_file="$work/new.xml" cibadmin --query --xpath "/cib/configuration//*
 p() { pcs -f "$work/new.xml" "$@"; }
 
 # cluster properties and resource defaults
-p property set stonith-enabled=true
+p property set stonith-enabled=true load-threshold=1000%
 p resource defaults update resource-stickiness=INFINITY
 
 # resources
