@@ -82,10 +82,11 @@ class Context:
     def roles(self, service: str) -> dict[str, str]:
         return self.view().roles_on(self.resource(service))
 
+    def vip_resource(self, network: str) -> str:
+        return "ip-" + self.lab.state.vips[network].replace(":", ".")
+
     def holder_of_vip(self, network: str) -> str:
-        address = self.lab.state.vips[network]
-        rid = "ip-" + address.replace(":", ".")
-        nodes = list(self.view().roles_on(rid))
+        nodes = list(self.view().roles_on(self.vip_resource(network)))
         if not nodes:
             raise ClusterError(f"the {network} VIP runs nowhere")
         return nodes[0]
