@@ -77,7 +77,10 @@ def plan_steps(migration: Migration) -> list[dict]:
     else:
         steps.append({"step": "probes", "what": "wait until Pacemaker has probed the new "
                                                 "resources and found them running"})
-    steps.append({"step": "release", "what": "maintenance-mode=false"})
+    held = migration.ordered_after(migration.new_helpers())
+    steps.append({"step": "release", "what": "maintenance-mode=false" + (
+        f"; {held} unmanaged until Pacemaker has started {list(migration.new_helpers())}, "
+        "so their start restarts nothing" if held else "")})
     if destination.profile == "nextgen":
         steps.append({"step": "forget", "what": "crm_resource --refresh of "
                       f"{migration.removed_primitives} (their history, no probe)"})

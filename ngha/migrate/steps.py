@@ -19,14 +19,15 @@ To next-gen, for the services leaving Pacemaker:
 To legacy, the way back: files as legacy wants them (ngha's drop-ins and retry
 settings removed, units disabled, none stopped); maintenance mode; the legacy resources
 and constraints added in one patch; Pacemaker probes and finds every service already
-running; maintenance off: it adopts them, starting only what runs nowhere (its own
-openstack-core).
+running; maintenance off with those services unmanaged for a moment: Pacemaker starts
+what runs nowhere (its own openstack-core) without restarting what is ordered after it;
+managed again, they are adopted as they run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ngha.apply.steps import write_node_files
 from ngha.cib.merge import merge
@@ -35,8 +36,9 @@ from ngha.facts import CibFact, CrmMonFact
 from ngha.live.cib import apply_patch, make_patch
 from ngha.live.cluster import LiveCluster
 from ngha.live.errors import StaleCib
-from ngha.live.wait import wait_until
+from ngha.live.wait import wait_for_idle, wait_until
 from ngha.plan.target import Target
+from ngha.profiles.desired import Order
 
 Progress = Callable[[str], None]
 MARKER = "ngha-migration"  # cluster property: a migration is under way (and to where)
@@ -141,15 +143,93 @@ class Migration:
             return {getattr(r, "primitive", r).id for r in target.desired.cluster.resources}
         new = sorted(primitives(self.destination) - primitives(self.source))
 
-        def unprobed(view) -> list[str]:
-            return [f"{p}@{n}" for p in new for n in self.cluster.nodes
-                    if p not in view.history.get(n, {})]
-        wait_until(lambda: self.cluster.read_any(CrmMonFact()), lambda v: not unprobed(v),
+        def unprobed(cib) -> list[str]:
+            # The CIB's status, not crm_mon: crm_mon leaves out a resource whose only
+            # history is a probe that found it stopped (legacy's openstack-core, on a
+            # cluster that never ran legacy).
+            status = cib.tree().find("status")
+            def probed(primitive: str, node: str) -> bool:
+                return status is not None and status.find(
+                    f"node_state[@uname='{node}']/lrm/lrm_resources"
+                    f"/lrm_resource[@id='{primitive}']") is not None
+            return [f"{p}@{n}" for p in new for n in self.cluster.nodes if not probed(p, n)]
+        wait_until(lambda: self.cluster.read_any(CibFact()), lambda c: not unprobed(c),
                    timeout=120, what="Pacemaker to probe the new resources",
-                   describe=lambda v: ", ".join(unprobed(v)[:6]), interval=1)
+                   describe=lambda c: ", ".join(unprobed(c)[:6]), interval=1)
 
     def release_pacemaker(self) -> None:
+        """Maintenance off, and wait until Pacemaker has done what follows from it (the
+        measurements count it). To legacy, what is ordered after openstack-core (the
+        services Pacemaker takes over, and its own A/P ones) is held unmanaged meanwhile:
+        openstack-core runs nowhere on a cluster that never ran legacy, and its start
+        would restart every one of them. Unmanaged, they wait while it starts; managed
+        again, they are found running with their order satisfied, and left alone."""
+        held = self.ordered_after(self.new_helpers())
+        for rid in held:
+            self._set_managed(rid, False)
         self.set_property("maintenance-mode", "false")
+        if held:
+            # not crm_resource --wait: the restarts an unmanaged resource is spared stay
+            # "pending" for it until the resource is managed again
+            started = self.new_helpers()
+            everywhere = set(self.cluster.nodes)
+            wait_until(lambda: self.cluster.read_any(CrmMonFact()),
+                       lambda v: all(everywhere <= set(v.roles_on(r)) if clone
+                                     else v.roles_on(r) for r, clone in started.items()),
+                       timeout=300, what=f"Pacemaker to start {', '.join(started)}",
+                       interval=1)
+            for rid in held:
+                self._set_managed(rid, True)
+        wait_for_idle(self.cluster, timeout=300)
+
+    def new_helpers(self) -> dict[str, bool]:
+        """Resources the destination adds that no moving service is (legacy's
+        openstack-core), each with whether it is a clone (started on every node)."""
+        known = {r.id for r in self.source.desired.cluster.resources}
+        known |= set(self.taken_over_resources())
+        return {r.id: hasattr(r, "primitive") for r in self.destination.desired.cluster.resources
+                if r.id not in known}
+
+    def ordered_after(self, helpers) -> list[str]:
+        """Every resource the destination orders after one of `helpers`, directly or
+        not: the ones a helper's start would restart (the services taken over, and
+        any already there that legacy also orders after openstack-core)."""
+        then: dict[str, set[str]] = {}
+        for c in self.destination.desired.cluster.constraints:
+            if isinstance(c, Order) and c.kind == "Mandatory":
+                then.setdefault(c.first, set()).add(c.then)
+        found: set[str] = set()
+        todo = list(helpers)
+        while todo:
+            for rid in then.get(todo.pop(), ()):
+                if rid not in found:
+                    found.add(rid)
+                    todo.append(rid)
+        return sorted(found - set(helpers))
+
+    def taken_over_resources(self) -> list[str]:
+        """Top-level ids of the resources of services moving to Pacemaker."""
+        ids = self.destination.desired_ids
+        return [ids[s.name] for s in self.moving if s.manager == "pacemaker" and s.name in ids]
+
+    def _set_managed(self, rid: str, managed: bool) -> None:
+        argv = ["crm_resource", "--resource", rid, "--meta"]
+        if not managed:
+            argv += ["--set-parameter", "is-managed", "--parameter-value", "false"]
+            self.cluster.run_any(argv, what=" ".join(argv))
+            return
+        root = self.cluster.read_any(CibFact()).tree()
+        pair = root.find(f"configuration/resources//*[@id='{rid}']/meta_attributes"
+                         f"/nvpair[@name='is-managed']")
+        if pair is None:
+            return  # already managed (a resumed migration)
+        argv += ["--delete-parameter", "is-managed"]
+        self.cluster.run_any(argv, what=" ".join(argv))
+        block = pair.getparent()
+        if len(block) == 1:  # the block crm_resource made for it: leave the CIB as it was
+            xml = f'<meta_attributes id="{block.get("id")}"/>'
+            self.cluster.run_any(["cibadmin", "--delete", "--scope", "resources",
+                                  "--xml-text", xml], what="cibadmin --delete " + xml)
 
     def forget_orphans(self) -> None:
         """History of resources no longer configured goes, or Pacemaker would stop them

@@ -159,11 +159,19 @@ def test_migration_to_nextgen_keeps_every_request_and_process(legacy_lab, live):
         assert out.stdout.strip() == "always", node
 
 
-def test_migration_back_to_legacy_restarts_nothing(legacy_lab):
+def test_migration_back_to_legacy_restarts_nothing(legacy_lab, live):
     deployment, _ = legacy_lab
+    # As on a cluster that never ran legacy: its openstack-core (a Dummy, left running by
+    # the way out since nothing stops it) runs nowhere, and every service is ordered after it.
+    for node in NODES:
+        live.run(node, ["rm", "-f", "/run/resource-agents/Dummy-openstack-core.state"])
     result, report = migrate(deployment, "legacy")
     assert report["pid_changes"] == 0 and report["failed_requests"] == 0
     assert report["pacemaker_stops"] == 0 and report["pacemaker_starts"] == 0
+    started = {a["node"] for a in report["pacemaker_actions"]
+               if a["resource"] == "openstack-core" and a["action"] == "start"}
+    assert started == set(NODES)  # the only thing Pacemaker started
+    assert "apply_after" not in report  # nothing left for apply, not even an empty block
     assert ngha("plan", deployment, "--profile", "legacy", check=False).returncode == 0
     _wait_healthy(deployment, "legacy")
 
