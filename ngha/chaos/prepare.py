@@ -20,7 +20,10 @@ def prepare_lab(deployment: str | None, profile: str | None,
                         "and cut networks)", fix="use the lab's deployment file")
     cluster = connect(target.loaded.deployment)
     running = owned_profile(cluster.read_any(CibFact()).tree())
-    if running != target.profile:
+    switching = running != target.profile
+    if switching:
         progress(f"applying {target.profile} to the lab (it runs {running or 'nothing'})")
-    apply(cluster, target, progress=progress)  # also a check: nothing to do when in place
+    # Switching layouts restarts what the new one orders differently: accepted here, as
+    # the scenarios start from a fresh baseline. In place, apply only checks.
+    apply(cluster, target, force=switching, progress=progress)
     return cluster, target

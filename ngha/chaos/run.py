@@ -49,7 +49,14 @@ def run_scenarios(cluster: LiveCluster, target: Target, names: list[str], quick:
             results.append(result)
             progress(f"{scenario_id}: {'passed' if result['passed'] else 'FAILED'} "
                      + "; ".join(result["failures"]))
-            restore(cluster, target, progress)
+            try:
+                restore(cluster, target, progress)
+            except ScenarioError as exc:
+                # what ran is kept; the rest cannot run on a cluster left in an unknown state
+                result["failures"].append(f"not restored afterwards: {exc.message}")
+                result["passed"] = False
+                progress(f"the run stopped: {exc.message}")
+                return results
     return results
 
 
@@ -145,6 +152,16 @@ def failover_budget(cluster: LiveCluster) -> float:
     return (cmap("runtime.config.totem.token") + cmap("runtime.config.totem.consensus")) / 1000 + 2
 
 
+def _differences(plan) -> list[str]:
+    cib = plan.changes.as_dict()
+    found = [f"CIB {kind} {what}: {', '.join(ids)}" for kind, changes in cib.items()
+             if isinstance(changes, dict) for what, ids in changes.items() if ids]
+    found += [f"{u.action} {u.unit} on {u.node}" for u in plan.units]
+    found += [f"{f.path} on {f.node} ({f.why})" for f in plan.files]
+    found += [f"task {t.name}" for t in plan.pending_tasks]
+    return found or ["settings"]
+
+
 def wait_healthy(cluster: LiveCluster, target: Target, timeout: float) -> float | None:
     """When every service runs where it should again (failed actions aside: they are
     reported, and cleaned up before the next scenario)."""
@@ -184,5 +201,6 @@ def restore(cluster: LiveCluster, target: Target, progress: Progress) -> None:
     plan = make_plan(cluster, target, observe(cluster, target), with_gate=False)
     if plan.pending:
         raise ScenarioError("the configuration differs from the deployment after the "
-                            "scenario", fix="see `ngha plan`; the run stopped here")
+                            "scenario: " + "; ".join(_differences(plan)[:4]),
+                            fix="see `ngha plan`; the run stopped here")
     progress("cluster restored: healthy, configuration as deployed")

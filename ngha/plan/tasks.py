@@ -21,7 +21,7 @@ from ngha.plan.target import Target
 from ngha.render.context import url_host
 from ngha.render.keystone import KEY_DIRS
 from ngha.render.keystone import PORT as KEYSTONE_PORT
-from ngha.render.probe import RABBIT_USER
+from ngha.render.rabbitmq import RABBIT_USER
 
 ADMIN_USER = "admin"
 REGION = "RegionOne"

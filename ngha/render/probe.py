@@ -8,9 +8,9 @@ from ngha.probe import (CONFIG_DIR, CONFIG_FILE, DEFAULT_PORT, INSTALL_PATH, ser
 from ngha.render.context import NodeContext, service_address, url_host
 from ngha.render.keystone import database_url
 from ngha.render.nodefiles import NodeDirectory, NodeFile, secret
+from ngha.render.rabbitmq import RABBIT_USER
 
 PORT = DEFAULT_PORT
-RABBIT_USER = "openstack"
 
 
 def transport_url(ctx: NodeContext) -> str:
