@@ -61,6 +61,9 @@ class Context:
     def pcs(self, *args: str, timeout: float = 300) -> None:
         self.cluster.run_any(["pcs", *args], timeout=timeout, what="pcs " + " ".join(args))
 
+    def run_any(self, argv: list[str], timeout: float = 60) -> None:
+        self.cluster.run_any(argv, timeout=timeout, what=" ".join(argv))
+
     def run(self, node: str, argv: list[str], timeout: float = 60):
         return self.cluster.run(node, argv, timeout=timeout, check=False)
 

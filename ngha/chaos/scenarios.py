@@ -134,9 +134,18 @@ def controller_crash(ctx: Context) -> Outcome:
         # A crashed DC adds an election and a join before anything moves (about 2 s more
         # on the lab under load): the budget is for the VIP's move, so the VIP leaves the
         # DC first. Before the fault, so outside every outage window.
-        node = next(n for n in ctx.cluster.nodes if n != dc)
-        ctx.progress(f"moving the control VIP off the DC ({dc}) to {node} first")
-        ctx.pcs("resource", "move", ctx.vip_resource("control"), node, "--wait=60")
+        ctx.progress(f"moving the control VIP off the DC ({dc}) first")
+        rid = ctx.vip_resource("control")
+        # A ban, not a move: a preference for another node only ties with the
+        # INFINITY stickiness, and the VIP stays (pcs resource move refuses for that).
+        ctx.run_any(["crm_resource", "--ban", "--resource", rid, "--node", dc])
+        try:
+            ctx.wait(lambda v: any(n != dc and r == "Started"
+                                   for n, r in v.roles_on(rid).items()),
+                     "the control VIP off the DC", timeout=60)
+        finally:  # stickiness keeps it where it went once the ban is gone
+            ctx.run_any(["crm_resource", "--clear", "--resource", rid])
+        node = ctx.holder_of_vip("control")
         time.sleep(2)  # the probes see it answering on its new node
     others = [n for n in ctx.cluster.nodes if n != node]
     ctx.event(f"fault: power loss of {node} (holds the control VIP)")

@@ -21,6 +21,7 @@ def results(shared_lab, tmp_path_factory):
     run = ngha("chaos", "run", "galera-restart", "controller-crash", "--quick",
                "--deployment", shared_lab, "--json", "-o", str(out), check=False,
                timeout=1400)
+    assert run.stdout.strip(), run.stderr[-3000:]  # a run that stopped says why
     data = json.loads(run.stdout)
     assert json.loads(out.read_text()) == data
     return run.returncode, {r["scenario"]: r for r in data}
