@@ -193,6 +193,10 @@ def restore(cluster: LiveCluster, target: Target, progress: Progress) -> None:
         status = cluster_status(cluster, target)
         if status.verdict == 0:
             break
+        if status.reasons and all(r.endswith(NOT_HEALTH) for r in status.reasons):
+            # a failure Pacemaker's monitor found after the first cleanup (it recovered)
+            cluster.run_any(["pcs", "resource", "cleanup"], timeout=120,
+                            what="pcs resource cleanup")
         if time.time() > deadline:
             raise ScenarioError("the cluster could not be restored: "
                                 + "; ".join(status.reasons),

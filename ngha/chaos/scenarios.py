@@ -121,6 +121,12 @@ def haproxy_kill_vip_holder(ctx: Context) -> Outcome:
     node = ctx.holder_of_vip("public")
     ctx.event(f"fault: kill -9 haproxy on {node}, the public VIP's holder")
     ctx.kill(node, "haproxy")
+    # Pacemaker sees it only at its next monitor (the unit restarts nothing by itself:
+    # Pacemaker's drop-in says Restart=no), so wait for that before "running everywhere"
+    rid = ctx.resource("haproxy")
+    ctx.wait(lambda v: any(f.node == node for f in v.failed_actions
+                           if f.resource.split(":")[0] in (rid, "haproxy")),
+             f"Pacemaker sees HAProxy gone on {node}", timeout=180)
     back = ctx.wait(_all_started(ctx, "haproxy"), "HAProxy running everywhere", timeout=300)
     ctx.events.append((back, "HAProxy running on every node"))
     return Outcome(targets={"haproxy"})
