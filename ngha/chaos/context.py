@@ -9,6 +9,7 @@ from typing import Callable
 from ngha.facts import ClusterView, CrmMonFact
 from ngha.lab import lifecycle
 from ngha.lab.errors import NodeIsRunning
+from ngha.lab.node import is_alive
 from ngha.lab.session import Lab
 from ngha.live.cluster import LiveCluster
 from ngha.live.errors import ClusterError
@@ -85,11 +86,17 @@ class Context:
     def roles(self, service: str) -> dict[str, str]:
         return self.view().roles_on(self.resource(service))
 
-    def vip_resource(self, network: str) -> str:
-        return "ip-" + self.lab.state.vips[network].replace(":", ".")
+    def primitive(self, service: str) -> str:
+        """The primitive id of a service (what failed actions and histories name)."""
+        top = self.resource(service)
+        return next(getattr(r, "primitive", r).id for r in self.target.desired.cluster.resources
+                    if r.id == top)
 
-    def holder_of_vip(self, network: str) -> str:
-        nodes = list(self.view().roles_on(self.vip_resource(network)))
+    def vip_resource(self, network: str) -> str:
+        return self.target.loaded.deployment.vips[network].resource_id
+
+    def holder_of_vip(self, network: str, view: ClusterView | None = None) -> str:
+        nodes = list((view or self.view()).roles_on(self.vip_resource(network)))
         if not nodes:
             raise ClusterError(f"the {network} VIP runs nowhere")
         return nodes[0]
@@ -98,6 +105,9 @@ class Context:
 
     def crash(self, node: str) -> None:
         lifecycle.crash(self.lab.name, node)
+
+    def is_alive(self, node: str) -> bool:
+        return is_alive(Lab.read(self.lab.name).state.node(node))  # state changes: reread
 
     def boot(self, node: str) -> None:
         """Power on, unless the lab's fence agent (Pacemaker fencing it) already did."""

@@ -44,7 +44,11 @@ def run_scenarios(cluster: LiveCluster, target: Target, names: list[str], quick:
     for scenario_id in chosen:
         for index in range(1, repeat + 1):
             progress(f"== {scenario_id} ({target.profile}, run {index} of {repeat})")
-            result = run_one(cluster, target, lab, BY_ID[scenario_id], quick, work, progress)
+            try:
+                result = run_one(cluster, target, lab, BY_ID[scenario_id], quick, work,
+                                 progress)
+            except NghaError as exc:  # unfit cluster, a wait that timed out: kept, judged
+                result = unfinished(BY_ID[scenario_id], target.profile, quick, exc.message)
             result["repeat"] = index
             results.append(result)
             progress(f"{scenario_id}: {'passed' if result['passed'] else 'FAILED'} "
@@ -58,6 +62,16 @@ def run_scenarios(cluster: LiveCluster, target: Target, names: list[str], quick:
                 progress(f"the run stopped: {exc.message}")
                 return results
     return results
+
+
+def unfinished(scenario: Scenario, profile: str, quick: bool, why: str) -> dict:
+    """The result of a scenario that could not run to its end: nothing measured."""
+    return {"scenario": scenario.id, "title": scenario.title, "profile": profile,
+            "quick": quick, "lost_writes": 0, "acknowledged_writes": 0,
+            "collateral_restarts": 0, "collateral": [], "outage_seconds": {},
+            "recovered_seconds": None, "duration_seconds": None, "events": [],
+            "probes": {}, "failed_actions": [], "galera": {}, "notes": {},
+            "failures": [f"did not finish: {why}"], "passed": False}
 
 
 def run_one(cluster: LiveCluster, target: Target, lab: Lab, scenario: Scenario, quick: bool,

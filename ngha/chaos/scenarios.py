@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ngha.chaos.context import Context, Outcome
+from ngha.transport.process import wait_for
 
 DB_PATHS = ("keystone", "db_write")
 BROKER_PATHS = ("rpc",)
@@ -123,9 +124,9 @@ def haproxy_kill_vip_holder(ctx: Context) -> Outcome:
     ctx.kill(node, "haproxy")
     # Pacemaker sees it only at its next monitor (the unit restarts nothing by itself:
     # Pacemaker's drop-in says Restart=no), so wait for that before "running everywhere"
-    rid = ctx.resource("haproxy")
-    ctx.wait(lambda v: any(f.node == node for f in v.failed_actions
-                           if f.resource.split(":")[0] in (rid, "haproxy")),
+    primitive = ctx.primitive("haproxy")
+    ctx.wait(lambda v: any(f.node == node and f.resource == primitive
+                           for f in v.failed_actions),
              f"Pacemaker sees HAProxy gone on {node}", timeout=180)
     back = ctx.wait(_all_started(ctx, "haproxy"), "HAProxy running everywhere", timeout=300)
     ctx.events.append((back, "HAProxy running on every node"))
@@ -133,8 +134,8 @@ def haproxy_kill_vip_holder(ctx: Context) -> Outcome:
 
 
 def controller_crash(ctx: Context) -> Outcome:
-    node = ctx.holder_of_vip("control")
-    dc = ctx.view().dc
+    view = ctx.view()
+    node, dc = ctx.holder_of_vip("control", view), view.dc
     moved = node == dc
     if moved:
         # A crashed DC adds an election and a join before anything moves (about 2 s more
@@ -174,14 +175,7 @@ def controller_crash(ctx: Context) -> Outcome:
 def _comes_back_by_itself(ctx: Context, node: str, timeout: float) -> bool:
     """With fencing, Pacemaker reboots a lost node itself (the lab's fence agent boots
     it): give it that chance before booting it by hand."""
-    from ngha.lab.session import Lab
-    from ngha.lab.node import is_alive
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if is_alive(Lab.read(ctx.lab.name).state.node(node)):
-            return True
-        time.sleep(1)
-    return False
+    return wait_for(lambda: ctx.is_alive(node), timeout, poll=1)
 
 
 def partition_minority(ctx: Context) -> Outcome:
@@ -196,18 +190,11 @@ def partition_minority(ctx: Context) -> Outcome:
     finally:
         ctx.event("recovery: network healed")
         faults.heal(ctx.lab.name)
-    if not _alive(ctx, node):
-        ctx.boot(node)  # fenced off while cut, and not booted by the fence agent
+    ctx.boot(node)  # if fenced off while cut and not yet powered on again
     back = ctx.wait(ctx.online(list(ctx.cluster.nodes)), f"{node} back in the cluster",
                     timeout=300)
     ctx.events.append((back, f"{node} back online"))
     return Outcome(nodes={node})
-
-
-def _alive(ctx: Context, node: str) -> bool:
-    from ngha.lab.node import is_alive
-    from ngha.lab.session import Lab
-    return is_alive(Lab.read(ctx.lab.name).state.node(node))
 
 
 # --- systemd's side ----------------------------------------------------------------------
@@ -320,6 +307,12 @@ def _services_start_with_core_down(ctx: Context, core_first: bool) -> Outcome:
     ctx.event("services started with the core down")
     _start_services(ctx)
     time.sleep(ctx.hold(10, 60))
+    return _check_then_start_core(ctx, outcome)
+
+
+def _check_then_start_core(ctx: Context, outcome: Outcome) -> Outcome:
+    """The services ran through the core's absence; then the core comes back and the
+    API paths must follow it."""
     _services_running_with_core_down(ctx, outcome)
     ctx.event("recovery: core started")
     back = _start_core(ctx)
@@ -341,11 +334,7 @@ def ng_c(ctx: Context) -> Outcome:
     ctx.event(f"fault: Galera, RabbitMQ and Redis stopped for {minutes:g} min")
     _stop_core(ctx)
     time.sleep(minutes * 60)
-    _services_running_with_core_down(ctx, outcome)
-    ctx.event("recovery: core started")
-    back = _start_core(ctx)
-    outcome.backend_back = {p: back for p in DB_PATHS + BROKER_PATHS}
-    return outcome
+    return _check_then_start_core(ctx, outcome)
 
 
 # --- every node at once ------------------------------------------------------------------

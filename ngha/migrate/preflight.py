@@ -52,7 +52,8 @@ def preflight(m: Migration, resuming: bool) -> None:
                                fix="`ngha status` shows what is wrong; nothing was changed")
     live = cluster.read_any(CibFact()).tree()
     _, changes = merge(live, source.desired.cluster, source.profile)
-    if not changes.empty or not owned_ids(live):
+    owned = set(owned_ids(live))
+    if not changes.empty or not owned:
         differs = list(changes.resources_added + changes.resources_changed
                        + changes.resources_removed)
         raise PreflightRefused(
@@ -62,7 +63,7 @@ def preflight(m: Migration, resuming: bool) -> None:
             fix=f"`ngha plan --profile {source.profile}` shows the differences; nothing was "
                 "changed")
     others = [e.get("id") for e in live.find("configuration/resources")
-              if e.get("id") not in owned_ids(live)]
+              if e.get("id") not in owned]
     if others:
         m.progress(f"resources ngha did not create, left alone: {', '.join(others)}")
     for node, found in states.items():

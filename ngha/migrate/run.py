@@ -26,7 +26,6 @@ LOG_DIR = Path("/var/log/ngha")
 # For tests: the step after which ngha kills itself (-9), as an operator's Ctrl-\ or a
 # lost session would, to show that running it again converges.
 KILL_AFTER = "NGHA_TEST_KILL_AFTER_STEP"
-PSEUDO = ("openstack-core", "delay")  # legacy's ordering helpers, not services
 
 
 @dataclass
@@ -77,9 +76,10 @@ def plan_steps(migration: Migration) -> list[dict]:
     else:
         steps.append({"step": "probes", "what": "wait until Pacemaker has probed the new "
                                                 "resources and found them running"})
-    held = migration.ordered_after(migration.new_helpers())
+    helpers = migration.new_helpers()
+    held = migration.ordered_after(helpers)
     steps.append({"step": "release", "what": "maintenance-mode=false" + (
-        f"; {held} unmanaged until Pacemaker has started {list(migration.new_helpers())}, "
+        f"; {held} unmanaged until Pacemaker has started {list(helpers)}, "
         "so their start restarts nothing" if held else "")})
     if destination.profile == "nextgen":
         steps.append({"step": "forget", "what": "crm_resource --refresh of "
@@ -125,7 +125,8 @@ def migrate(cluster: LiveCluster, source: Target, destination: Target, method: s
                for (n, u) in before if after.get((n, u)) != before[(n, u)]]
     report.pid_changes = len(changed)
     actions = _pacemaker_actions(cluster, node_times)
-    services = [a for a in actions if a["resource"] not in PSEUDO]
+    pseudo = set(destination.loaded.catalog.legacy_pseudo_resources)  # ordering helpers
+    services = [a for a in actions if a["resource"] not in pseudo]
     report.pacemaker_stops = sum(1 for a in services if a["action"] == "stop")
     report.pacemaker_starts = sum(1 for a in services if a["action"] == "start")
     report.details.update({"pid_changed": changed, "pacemaker_actions": actions,

@@ -28,11 +28,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from ngha.apply.steps import write_node_files
 from ngha.cib.merge import merge
 from ngha.errors import NghaError
 from ngha.facts import CibFact, CrmMonFact
+from ngha.facts.units import PACEMAKER_DROPIN
 from ngha.live.cib import apply_patch, make_patch
 from ngha.live.cluster import LiveCluster
 from ngha.live.errors import StaleCib
@@ -42,7 +44,6 @@ from ngha.profiles.desired import Order
 
 Progress = Callable[[str], None]
 MARKER = "ngha-migration"  # cluster property: a migration is under way (and to where)
-PACEMAKER_DROPIN = "50-pacemaker.conf"
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Migration:
     destination: Target  # the layout wanted
     progress: Progress
 
-    @property
+    @cached_property
     def moving(self) -> list:
         """Services whose manager changes (resolved in the destination)."""
         before = self.source.services
@@ -62,13 +63,7 @@ class Migration:
     @property
     def removed_primitives(self) -> list[str]:
         """Primitive ids the source has and the destination does not."""
-        def primitives(target: Target) -> set[str]:
-            found = set()
-            for resource in target.desired.cluster.resources:
-                primitive = getattr(resource, "primitive", resource)
-                found.add(primitive.id)
-            return found
-        return sorted(primitives(self.source) - primitives(self.destination))
+        return sorted(_primitive_ids(self.source) - _primitive_ids(self.destination))
 
     # --- properties --------------------------------------------------------------------
 
@@ -117,12 +112,12 @@ class Migration:
                 return
             except StaleCib:
                 self.progress("CIB: it changed since it was read; reading it again")
+        raise StaleCib("the CIB kept changing while the migration patched it",
+                       fix="run `ngha migrate` again once the cluster is quiet")
 
     def hand_over_units(self) -> None:
         """To next-gen: Pacemaker's Restart=no drop-in goes, systemd reloads, the units
         are enabled. A running process is not touched by any of it."""
-        if self.destination.profile != "nextgen":
-            return
         units = [s.unit for s in self.moving if s.manager == "systemd"]
         if not units:
             return
@@ -139,9 +134,7 @@ class Migration:
         """Before leaving maintenance mode, Pacemaker must have probed every resource it
         was just given on every node (each has an operation history there): it then knows
         they run and adopts them instead of starting them."""
-        def primitives(target: Target) -> set[str]:
-            return {getattr(r, "primitive", r).id for r in target.desired.cluster.resources}
-        new = sorted(primitives(self.destination) - primitives(self.source))
+        new = sorted(_primitive_ids(self.destination) - _primitive_ids(self.source))
 
         def unprobed(cib) -> list[str]:
             # The CIB's status, not crm_mon: crm_mon leaves out a resource whose only
@@ -164,22 +157,23 @@ class Migration:
         openstack-core runs nowhere on a cluster that never ran legacy, and its start
         would restart every one of them. Unmanaged, they wait while it starts; managed
         again, they are found running with their order satisfied, and left alone."""
-        held = self.ordered_after(self.new_helpers())
+        helpers = self.new_helpers()
+        held = self.ordered_after(helpers)
         for rid in held:
-            self._set_managed(rid, False)
+            argv = ["crm_resource", "--resource", rid, "--meta", "--set-parameter",
+                    "is-managed", "--parameter-value", "false"]
+            self.cluster.run_any(argv, what=" ".join(argv))
         self.set_property("maintenance-mode", "false")
         if held:
             # not crm_resource --wait: the restarts an unmanaged resource is spared stay
             # "pending" for it until the resource is managed again
-            started = self.new_helpers()
             everywhere = set(self.cluster.nodes)
             wait_until(lambda: self.cluster.read_any(CrmMonFact()),
                        lambda v: all(everywhere <= set(v.roles_on(r)) if clone
-                                     else v.roles_on(r) for r, clone in started.items()),
-                       timeout=300, what=f"Pacemaker to start {', '.join(started)}",
+                                     else v.roles_on(r) for r, clone in helpers.items()),
+                       timeout=300, what=f"Pacemaker to start {', '.join(helpers)}",
                        interval=1)
-            for rid in held:
-                self._set_managed(rid, True)
+            self._manage_again(held)
         wait_for_idle(self.cluster, timeout=300)
 
     def new_helpers(self) -> dict[str, bool]:
@@ -212,24 +206,23 @@ class Migration:
         ids = self.destination.desired_ids
         return [ids[s.name] for s in self.moving if s.manager == "pacemaker" and s.name in ids]
 
-    def _set_managed(self, rid: str, managed: bool) -> None:
-        argv = ["crm_resource", "--resource", rid, "--meta"]
-        if not managed:
-            argv += ["--set-parameter", "is-managed", "--parameter-value", "false"]
-            self.cluster.run_any(argv, what=" ".join(argv))
-            return
+    def _manage_again(self, rids: list[str]) -> None:
+        """is-managed goes again, and with it the block crm_resource made for it, so the
+        CIB is as it was (a resumed migration finds some already managed)."""
         root = self.cluster.read_any(CibFact()).tree()
-        pair = root.find(f"configuration/resources//*[@id='{rid}']/meta_attributes"
-                         f"/nvpair[@name='is-managed']")
-        if pair is None:
-            return  # already managed (a resumed migration)
-        argv += ["--delete-parameter", "is-managed"]
-        self.cluster.run_any(argv, what=" ".join(argv))
-        block = pair.getparent()
-        if len(block) == 1:  # the block crm_resource made for it: leave the CIB as it was
-            xml = f'<meta_attributes id="{block.get("id")}"/>'
-            self.cluster.run_any(["cibadmin", "--delete", "--scope", "resources",
-                                  "--xml-text", xml], what="cibadmin --delete " + xml)
+        for rid in rids:
+            pair = root.find(f"configuration/resources//*[@id='{rid}']/meta_attributes"
+                             f"/nvpair[@name='is-managed']")
+            if pair is None:
+                continue
+            argv = ["crm_resource", "--resource", rid, "--meta", "--delete-parameter",
+                    "is-managed"]
+            self.cluster.run_any(argv, what=" ".join(argv))
+            block = pair.getparent()
+            if len(block) == 1:
+                xml = f'<meta_attributes id="{block.get("id")}"/>'
+                self.cluster.run_any(["cibadmin", "--delete", "--scope", "resources",
+                                      "--xml-text", xml], what="cibadmin --delete " + xml)
 
     def forget_orphans(self) -> None:
         """History of resources no longer configured goes, or Pacemaker would stop them
@@ -249,6 +242,10 @@ class Migration:
             original = marker.split("stop-orphan-resources=", 1)[1].split()[0]
         self.set_property("stop-orphan-resources", None if original == "unset" else original)
         self.set_property(MARKER, None)
+
+
+def _primitive_ids(target: Target) -> set[str]:
+    return {getattr(r, "primitive", r).id for r in target.desired.cluster.resources}
 
 
 def _check(result, node: str, what: str) -> None:
