@@ -70,6 +70,7 @@ class LabPower:
         self.lab = lab
         self.min_off = min_off
         self._off_at: dict[str, float] = {}  # nodes this daemon powered off: when
+        self._offs: dict[str, int] = {}  # how many times: a later off cancels a reboot's on
 
     def _lab(self) -> Lab:
         return Lab.read(self.lab)  # read every time: crash, boot and partition change it
@@ -90,13 +91,20 @@ class LabPower:
             pass  # off is a state, not an event: already off is done
         # Either way the cluster now counts it as fenced: it must not rejoin too soon.
         self._off_at[name] = time.monotonic()
+        self._offs[name] = self._offs.get(name, 0) + 1
 
     def on(self, name: str) -> None:
+        self._wait_min_off(name)
+        self._boot(name)
+
+    def _wait_min_off(self, name: str) -> None:
         # A node found down (`lab crash`) has been gone long enough for the cluster to
         # fence it: only a node this daemon just powered off waits.
         wait = self._off_at.get(name, -self.min_off) + self.min_off - time.monotonic()
         if wait > 0:
             time.sleep(wait)
+
+    def _boot(self, name: str) -> None:
         try:
             lifecycle.boot(self.lab, name, wait=False)
         except NodeIsRunning:
@@ -107,9 +115,15 @@ class LabPower:
         fencing, and so the recovery, by the boot time; and a node that rejoins while the
         transition that fenced it still runs aborts it (the VIPs it was moving stay down
         until the next one). A failed power-on is logged: the node stays fenced (off)."""
+        offs = self._offs.get(name, 0)
+
         def power_on() -> None:
+            self._wait_min_off(name)
+            if self._offs.get(name, 0) != offs:
+                log(f"{name}: powered off again since the reboot: it stays off")
+                return
             try:
-                self.on(name)
+                self._boot(name)
                 log(f"{name}: powered on after reboot")
             except NghaError as exc:
                 log(f"{name}: power-on after reboot failed: {exc.message.splitlines()[0]}")

@@ -108,6 +108,23 @@ def test_a_failed_power_on_is_reported():
     assert on == "failed node ctl-1 did not start: boot script failed"
 
 
+def test_an_off_after_a_reboot_cancels_its_power_on(monkeypatch):
+    from ngha.lab import fenced
+
+    logged, booted = [], []
+    monkeypatch.setattr(fenced, "log", logged.append)
+    monkeypatch.setattr(fenced.lifecycle, "crash", lambda lab, name: None)
+    monkeypatch.setattr(fenced.lifecycle, "boot", lambda lab, name, wait: booted.append(name))
+    power = fenced.LabPower("lab-a", min_off=0.2)
+    power.off("ctl-1")
+    power.on_later("ctl-1")  # the reboot
+    power.off("ctl-1")  # then an explicit off, before the power-on
+    deadline = time.monotonic() + 5
+    while not logged and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert booted == [] and logged == ["ctl-1: powered off again since the reboot: it stays off"]
+
+
 def test_a_reboot_powers_on_later_after_the_minimum_off_time(monkeypatch):
     """The power-on of a reboot runs in the background, no sooner than min_off after the
     node went off; if it fails, the daemon logs it and the node stays off (fenced)."""
