@@ -40,14 +40,19 @@ def timed(*args: str, runs: int = 5) -> float:
 
 
 def migration(deployment: str, to: str, method: str = "ngha") -> dict:
-    seconds, proc = ngha("migrate", deployment, "--to", to, "--method", method, "--json",
+    _, proc = ngha("migrate", deployment, "--to", to, "--method", method, "--json",
                          check=False)
     report = json.loads(proc.stdout) if proc.stdout.strip() else {}
-    report["wall"] = seconds
+    if not report:  # say why, or the figures print as None
+        report["error"] = f"exit {proc.returncode}: " + (proc.stderr.strip().splitlines()
+                                                        or ["no output"])[-1]
     return report
 
 
 def show_migration(label: str, r: dict) -> None:
+    if "error" in r:
+        print(f"{label:38} FAILED ({r['error']})")
+        return
     print(f"{label:38} {r.get('seconds', 0):6.1f} s   failed requests {r.get('failed_requests')}"
           f" of {r.get('requests')}, PID changes {r.get('pid_changes')}, Pacemaker stops "
           f"{r.get('pacemaker_stops')} / starts {r.get('pacemaker_starts')}, lost writes "

@@ -385,3 +385,19 @@ def _red_width(svg, row: int) -> float:
 def _table_rows(table) -> dict[str, list[str]]:
     return {tr.xpath("./th")[0].text_content(): [td.text_content() for td in tr.xpath("./td")]
             for tr in table.xpath("./tbody/tr")}
+
+
+def test_a_scenario_that_did_not_finish_is_a_failed_result_the_report_reads(tmp_path):
+    from ngha.chaos.run import unfinished
+    from ngha.chaos.scenarios import BY_ID
+
+    result = {**unfinished(BY_ID["galera-restart"], "nextgen", True, "a wait timed out"),
+              "repeat": 1}
+    assert result["passed"] is False
+    assert result["failures"] == ["did not finish: a wait timed out"]
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps([result]))
+    out = tmp_path / "report.html"
+    run = CliRunner().invoke(cli, ["chaos", "report", str(path), "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    assert "did not finish: a wait timed out" in out.read_text()
