@@ -130,7 +130,7 @@ def haproxy_kill_vip_holder(ctx: Context) -> Outcome:
              f"Pacemaker sees HAProxy gone on {node}", timeout=180)
     back = ctx.wait(_all_started(ctx, "haproxy"), "HAProxy running everywhere", timeout=300)
     ctx.events.append((back, "HAProxy running on every node"))
-    return Outcome(targets={"haproxy"})
+    return Outcome(targets={"haproxy"}, backend_back={p: back for p in DB_PATHS + BROKER_PATHS})
 
 
 def controller_crash(ctx: Context) -> Outcome:

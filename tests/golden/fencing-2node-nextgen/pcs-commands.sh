@@ -21,7 +21,7 @@ p property set stonith-enabled=true
 p resource defaults update resource-stickiness=INFINITY
 
 # resources
-has haproxy-clone || p resource create haproxy systemd:haproxy op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=60s timeout=100s clone haproxy-clone --no-default-ops --force
+has haproxy-clone || p resource create haproxy systemd:haproxy op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=5s timeout=100s clone haproxy-clone --no-default-ops --force
 has ip-192.0.2.120 || p resource create ip-192.0.2.120 ocf:heartbeat:IPaddr2 ip=192.0.2.120 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
 has ip-192.0.2.121 || p resource create ip-192.0.2.121 ocf:heartbeat:IPaddr2 ip=192.0.2.121 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
 has rabbitmq-clone || p resource create rabbitmq ocf:heartbeat:rabbitmq-cluster 'set_policy=ha-all ^(?!amq\.).* {"ha-mode":"all"}' op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=10s timeout=40s meta notify=true clone rabbitmq-clone ordered=true interleave=true --no-default-ops

@@ -21,7 +21,7 @@ p property set stonith-enabled=false
 p resource defaults update resource-stickiness=INFINITY
 
 # resources
-has haproxy-clone || p resource create haproxy systemd:haproxy op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=60s timeout=100s clone haproxy-clone --no-default-ops --force
+has haproxy-clone || p resource create haproxy systemd:haproxy op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=5s timeout=100s clone haproxy-clone --no-default-ops --force
 has ip-fd00..100 || p resource create ip-fd00..100 ocf:heartbeat:IPaddr2 ip=fd00::100 cidr_netmask=64 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
 has ip-fd00..101 || p resource create ip-fd00..101 ocf:heartbeat:IPaddr2 ip=fd00::101 cidr_netmask=64 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
 has ip-fd00..102 || p resource create ip-fd00..102 ocf:heartbeat:IPaddr2 ip=fd00::102 cidr_netmask=64 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops

@@ -21,7 +21,7 @@ p property set stonith-enabled=true load-threshold=1000%
 p resource defaults update resource-stickiness=INFINITY
 
 # resources
-has haproxy-clone || p resource create haproxy systemd:haproxy op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=60s timeout=100s clone haproxy-clone --no-default-ops --force
+has haproxy-clone || p resource create haproxy systemd:haproxy op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=5s timeout=100s clone haproxy-clone --no-default-ops --force
 has ip-10.213.0.100 || p resource create ip-10.213.0.100 ocf:heartbeat:IPaddr2 ip=10.213.0.100 cidr_netmask=32 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
 has ip-10.213.0.101 || p resource create ip-10.213.0.101 ocf:heartbeat:IPaddr2 ip=10.213.0.101 cidr_netmask=32 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
 has ip-10.213.0.102 || p resource create ip-10.213.0.102 ocf:heartbeat:IPaddr2 ip=10.213.0.102 cidr_netmask=32 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops

@@ -23,7 +23,7 @@ p resource defaults update resource-stickiness=INFINITY
 # resources
 has openstack-core-clone || p resource create openstack-core ocf:heartbeat:Dummy op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s clone openstack-core-clone interleave=true --no-default-ops
 has delay-clone || p resource create delay ocf:heartbeat:Delay startdelay=10 op start interval=0s timeout=30s stop interval=0s timeout=30s monitor interval=10s timeout=30s clone delay-clone interleave=true --no-default-ops
-has haproxy-clone || p resource create haproxy systemd:haproxy op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=60s timeout=100s clone haproxy-clone --no-default-ops --force
+has haproxy-clone || p resource create haproxy systemd:haproxy op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=5s timeout=100s clone haproxy-clone --no-default-ops --force
 has ip-192.0.2.100 || p resource create ip-192.0.2.100 ocf:heartbeat:IPaddr2 ip=192.0.2.100 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
 has ip-198.51.100.100 || p resource create ip-198.51.100.100 ocf:heartbeat:IPaddr2 ip=198.51.100.100 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
 has ip-172.16.2.100 || p resource create ip-172.16.2.100 ocf:heartbeat:IPaddr2 ip=172.16.2.100 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops

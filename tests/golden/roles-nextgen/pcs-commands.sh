@@ -26,7 +26,7 @@ p node attribute controller-1 cinder-volume-role=true galera-role=true haproxy-r
 p node attribute controller-2 cinder-volume-role=true haproxy-role=true rabbitmq-role=true redis-role=true
 
 # resources
-has haproxy-clone || p resource create haproxy systemd:haproxy op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=60s timeout=100s clone haproxy-clone --no-default-ops --force
+has haproxy-clone || p resource create haproxy systemd:haproxy op start interval=0s timeout=200s stop interval=0s timeout=200s monitor interval=5s timeout=100s clone haproxy-clone --no-default-ops --force
 has ip-192.0.2.100 || p resource create ip-192.0.2.100 ocf:heartbeat:IPaddr2 ip=192.0.2.100 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
 has ip-192.0.2.101 || p resource create ip-192.0.2.101 ocf:heartbeat:IPaddr2 ip=192.0.2.101 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
 has ip-192.0.2.104 || p resource create ip-192.0.2.104 ocf:heartbeat:IPaddr2 ip=192.0.2.104 cidr_netmask=24 op start interval=0s timeout=20s stop interval=0s timeout=20s monitor interval=10s timeout=20s --no-default-ops
