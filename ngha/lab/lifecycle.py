@@ -197,7 +197,7 @@ def crash(name: str, target: str) -> NodeRecord:
                              fix=f"start it with `ngha lab boot --name {name} {record.name}`")
         layout = lab.cgroups
         node.kill(layout, name, record)
-        network.unplug(record.netns)
+        network.unplug(name, record.name, record.netns)
         layout.remove(name, record.name)
         record.power, record.pid1, record.pid1_start, record.frozen = CRASHED, None, None, False
         lab.save()
@@ -215,7 +215,7 @@ def boot(name: str, target: str, wait: bool = True,
         started = time.monotonic()
         layout = lab.cgroups
         layout.remove(name, record.name)  # stale sub-cgroups of the previous boot
-        network.unplug(record.netns)
+        network.unplug(name, record.name, record.netns)
         network.plug(name, record.name, record.netns, record.address, lab.state.prefixlen,
                      side=record.side)
         _start_node(lab.paths, layout, lab.state, record)

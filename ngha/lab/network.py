@@ -64,9 +64,14 @@ def plug(lab: str, endpoint: str, netns: str, address: str, prefixlen: int,
     host.ip("link", "set", "eth0", "up", netns=netns)
 
 
-def unplug(netns: str) -> None:
-    """Deleting the namespace deletes its veth (and the bridge port with it), the way a
-    power loss takes the NIC and every address a resource agent had added to it."""
+def unplug(lab: str, endpoint: str, netns: str) -> None:
+    """The endpoint's veth and namespace go, the way a power loss takes the NIC and every
+    address a resource agent had added to it. The veth is deleted from the fabric's end
+    first: a killed node's namespace outlives its name until its last process has exited
+    and the kernel has cleaned it up (seconds, under load), and its veth with it, which
+    would keep the port's name taken when the node boots again."""
+    if port_exists(lab, endpoint):
+        host.ip("link", "del", port_name(endpoint), netns=NetnsNames(lab).fabric, check=False)
     if netns_exists(netns):
         host.ip("netns", "del", netns, check=False)
 

@@ -69,3 +69,34 @@ def test_up_stopped_with_sigterm_removes_what_it_made(clean_lab):
     assert "interrupted; everything it made was removed" in err
     assert "Traceback" not in err
     assert leftovers(NAME, clean_lab) == []
+
+
+def test_a_node_whose_old_namespace_lingers_boots_again():
+    """A killed node's namespace lives on while its last processes exit (seconds under
+    load), and its veth with it: unplugging deletes the veth from the fabric's end, so
+    the next boot's plug finds the port's name free."""
+    from ngha.lab import network
+    from ngha.lab.layout import NetnsNames
+
+    lab = "ngha-test-net"
+    netns = NetnsNames(lab).node("ctl-0")
+    network.delete_all(lab)
+    network.create_fabric(lab)
+    holder = None
+    try:
+        network.plug(lab, "ctl-0", netns, "10.99.0.11", 24)
+        # a process still in the namespace keeps it, and the veth, alive after `netns del`
+        holder = subprocess.Popen(["ip", "netns", "exec", netns, "sleep", "300"])
+        time.sleep(0.5)
+        subprocess.run(["ip", "netns", "del", netns], check=True)
+        assert network.port_exists(lab, "ctl-0")  # what a boot used to trip over
+        network.unplug(lab, "ctl-0", netns)
+        assert not network.port_exists(lab, "ctl-0")
+        network.plug(lab, "ctl-0", netns, "10.99.0.11", 24)
+        assert network.port_exists(lab, "ctl-0")
+    finally:
+        if holder:
+            holder.kill()
+            holder.wait()
+        assert network.delete_all(lab) == []
+        network.release_netns_dir()
