@@ -101,6 +101,15 @@ class Context:
             raise ClusterError(f"the {network} VIP runs nowhere")
         return nodes[0]
 
+    def started_at(self, node: str, resource: str, since: float) -> float | None:
+        """When Pacemaker's start of `resource` on `node` returned ok, to the microsecond,
+        from the node's own journal (the CIB's operation history keeps whole seconds)."""
+        out = self.run(node, ["journalctl", "-u", "pacemaker", "-o", "short-unix",
+                              "--no-pager", "--since", f"@{since:.0f}"]).stdout
+        wanted = f"Result of start operation for {resource} on {node}: ok"
+        return next((float(line.split()[0]) for line in out.splitlines()
+                     if wanted in line and float(line.split()[0]) >= since), None)
+
     # --- the lab's faults ------------------------------------------------------------
 
     def crash(self, node: str) -> None:

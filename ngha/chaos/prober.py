@@ -13,7 +13,8 @@ library only: it runs under ngha's Python inside the client's network namespace.
     python -m ngha.chaos.prober CONFIG.json      (SIGTERM ends it)
 
 CONFIG (mode 0600, it holds the Keystone password): {"output": path, "interval": 0.2,
-"timeout": 5, "paths": {name: {"method", "url", "body"?, "expect"}}}.
+"timeout": 5, "connect_timeout": 0.25, "paths": {name: {"method", "url", "body"?,
+"expect"}}}.
 """
 
 from __future__ import annotations
@@ -28,10 +29,16 @@ import time
 from urllib.parse import urlsplit
 
 
-def request(method: str, url: str, body: str | None, timeout: float) -> tuple[int, bytes]:
+def request(method: str, url: str, body: str | None, timeout: float,
+            connect_timeout: float) -> tuple[int, bytes]:
+    """Connecting gets `connect_timeout`, the answer `timeout`. Every URL is HAProxy's on
+    a VIP: a connection it does not accept at once is a VIP nobody holds, and waiting
+    for the kernel's SYN retries (1 s, then 3 s...) would blur when it came back."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=connect_timeout)
     try:
+        conn.connect()
+        conn.sock.settimeout(timeout)
         headers = {"Content-Type": "application/json", "Connection": "close"}
         conn.request(method, parts.path or "/", body=body, headers=headers)
         response = conn.getresponse()
@@ -40,14 +47,17 @@ def request(method: str, url: str, body: str | None, timeout: float) -> tuple[in
         conn.close()
 
 
-def probe_loop(name: str, spec: dict, interval: float, timeout: float, out, lock: threading.Lock,
+def probe_loop(name: str, spec: dict, config: dict, out, lock: threading.Lock,
                stop: threading.Event) -> None:
+    interval, timeout = config.get("interval", 0.2), config.get("timeout", 5.0)
+    connect_timeout = config.get("connect_timeout", timeout)
     next_start = time.time()
     while not stop.is_set():
         started = time.time()
         ok, detail, ident = False, "", None
         try:
-            status, body = request(spec["method"], spec["url"], spec.get("body"), timeout)
+            status, body = request(spec["method"], spec["url"], spec.get("body"), timeout,
+                                   connect_timeout)
             ok = status == spec.get("expect", 200)
             if ok and name == "db_write":
                 ident = json.loads(body).get("id")
@@ -79,8 +89,7 @@ def main(argv: list[str]) -> int:
     lock = threading.Lock()
     with open(config["output"], "a") as out:
         threads = [threading.Thread(target=probe_loop, name=name,
-                                    args=(name, spec, config.get("interval", 0.2),
-                                          config.get("timeout", 5.0), out, lock, stop))
+                                    args=(name, spec, config, out, lock, stop))
                    for name, spec in config["paths"].items()]
         for thread in threads:
             thread.start()

@@ -16,7 +16,8 @@ from ngha.lab.session import Lab
 from ngha.transport.process import run_process, start_background, stop_background
 
 INTERVAL = 0.2
-TIMEOUT = 5.0
+TIMEOUT = 5.0  # for an answer
+CONNECT_TIMEOUT = 0.25  # for HAProxy to accept: the resolution of a VIP's outage
 RECOVERED_AFTER = 5  # consecutive successes that end an outage (1 s at 200 ms)
 
 
@@ -75,6 +76,7 @@ def start_probes(lab: Lab, admin_password: str, work: Path) -> Probes:
     fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump({"output": str(probes.output), "interval": INTERVAL, "timeout": TIMEOUT,
+                   "connect_timeout": CONNECT_TIMEOUT,
                    "paths": probe_paths(lab, admin_password)}, f)
     argv = lab.enter_prefix("client") + [sys.executable, "-m", "ngha.chaos.prober",
                                          str(config)]
@@ -106,20 +108,24 @@ def by_path(samples: list[Sample]) -> dict[str, list[Sample]]:
 
 def outage(samples: list[Sample], since: float) -> tuple[float | None, float | None,
                                                           float | None]:
-    """(outage seconds, first failure, recovery time) after `since`: from the first failed
-    request to the start of the first RECOVERED_AFTER consecutive successes that no
-    failure follows (a path that flaps while a backend goes down, or comes back on one
-    node and fails again, is out for the whole window). (0, None, None) when nothing
-    failed; seconds is None when the path never recovered."""
-    after = [s for s in samples if s.t0 >= since]
+    """(outage seconds, first failure, recovery time) after `since`: from the start of the
+    first request that failed (the fault itself, when the request was already under way)
+    to the answer of the first of RECOVERED_AFTER consecutive successes that no failure
+    follows (a path that flaps while a backend goes down, or comes back on one node and
+    fails again, is out for the whole window). The answer, not the request's start: a
+    request sent during the outage that waited for the backend is served only when it
+    is answered. (0, None, None) when nothing failed; seconds is None when the path
+    never recovered."""
+    after = [s for s in samples if s.t1 >= since]
     failed = [i for i, s in enumerate(after) if not s.ok]
     if not failed:
         return 0.0, None, None
     first, last = failed[0], failed[-1]
+    began = max(after[first].t0, since)
     if len(after) - (last + 1) < RECOVERED_AFTER:
-        return None, after[first].t0, None
-    back = after[last + 1].t0
-    return round(back - after[first].t0, 2), after[first].t0, back
+        return None, began, None
+    back = after[last + 1].t1
+    return round(back - began, 2), began, back
 
 
 def acknowledged_ids(samples: list[Sample]) -> list[int]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ngha.chaos.context import Context, Outcome
+from ngha.facts import ClusterView
 from ngha.transport.process import wait_for
 
 DB_PATHS = ("keystone", "db_write")
@@ -156,10 +157,15 @@ def controller_crash(ctx: Context) -> Outcome:
         time.sleep(2)  # the probes see it answering on its new node
     others = [n for n in ctx.cluster.nodes if n != node]
     ctx.event(f"fault: power loss of {node} (holds the control VIP)")
+    crashed_at = time.time()
     ctx.crash(node)
     seen = ctx.wait(lambda v: v.quorum and node not in v.online and v.reporter != node,
                     f"the others see {node} offline", timeout=120)
     ctx.events.append((seen, f"{node} seen offline"))
+    rid = ctx.vip_resource("control")
+    started = ctx.started_at(_survivor_holding(ctx, rid, node), rid, crashed_at)
+    if started:
+        ctx.events.append((started, "control VIP started on a survivor"))
     time.sleep(ctx.hold(10, 30))
     fenced = _comes_back_by_itself(ctx, node, timeout=ctx.hold(20, 60))
     if not fenced:
@@ -168,8 +174,22 @@ def controller_crash(ctx: Context) -> Outcome:
     back = ctx.wait(ctx.online(list(ctx.cluster.nodes)), f"{node} back in the cluster",
                     timeout=300)
     ctx.events.append((back, f"{node} back online" + (" (fenced: rebooted)" if fenced else "")))
-    return Outcome(nodes={node}, notes={"survivors": others, "fenced": fenced,
-                                        "control_vip_moved_off_dc": moved})
+    return Outcome(nodes={node}, notes={
+        "survivors": others, "fenced": fenced, "control_vip_moved_off_dc": moved,
+        # the cluster's side of the failover, to the microsecond: crash to VIP started
+        "vip_started_seconds": round(started - crashed_at, 2) if started else None})
+
+
+def _survivor_holding(ctx: Context, rid: str, crashed: str) -> str:
+    """The node the resource runs on once it runs on one other than `crashed` (which
+    crm_mon may still list until it is fenced)."""
+    found: list[str] = []
+
+    def on_survivor(view: ClusterView) -> bool:
+        found[:] = [n for n in view.roles_on(rid) if n != crashed]
+        return bool(found)
+    ctx.wait(on_survivor, f"{rid} on a survivor", timeout=120)
+    return found[0]
 
 
 def _comes_back_by_itself(ctx: Context, node: str, timeout: float) -> bool:

@@ -52,8 +52,9 @@ def test_galera_restart_loses_nothing_and_restarts_no_service(results):
 def test_controller_crash_moves_the_vips_in_time(results):
     code, by_id = results
     crash = by_id["controller-crash"]
-    print(json.dumps({k: crash[k] for k in ("outage_seconds", "recovered_seconds")}))
+    print(json.dumps({k: crash[k] for k in ("outage_seconds", "recovered_seconds", "notes")}))
     assert crash["passed"], crash["failures"]
+    assert 0 < crash["notes"]["vip_started_seconds"] <= crash["outage_seconds"]["vip"] + 0.5
     assert crash["lost_writes"] == 0
     assert crash["recovered_seconds"] is not None
     assert code == 0

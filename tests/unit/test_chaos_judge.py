@@ -28,22 +28,37 @@ def test_nothing_failed_is_no_outage():
     assert outage(samples("+" * 20), since=0.0) == (0.0, None, None)
 
 
-def test_outage_runs_from_the_first_failure_to_the_first_lasting_success():
+def test_outage_runs_from_the_first_failure_to_the_first_lasting_answer():
     seconds, first, back = outage(samples("+++" + "-" * 10 + "+" * RECOVERED_AFTER), 0.0)
     assert first == pytest.approx(3 * STEP)
-    assert back == pytest.approx(13 * STEP)
-    assert seconds == pytest.approx(10 * STEP)
+    assert back == pytest.approx(13 * STEP + 0.05)  # answered 50 ms after it was sent
+    assert seconds == pytest.approx(10 * STEP + 0.05)
+
+
+def test_a_request_that_waited_for_its_backend_is_back_when_answered():
+    waited = [Sample("db_write", 1.0, 1.1, False), Sample("db_write", 1.2, 9.0, True)]
+    after = [Sample("db_write", 9.0 + i * STEP, 9.05 + i * STEP, True)
+             for i in range(RECOVERED_AFTER)]
+    seconds, first, back = outage(waited + after, 0.0)
+    assert (first, back) == (1.0, 9.0) and seconds == pytest.approx(8.0)
 
 
 def test_a_path_that_flaps_is_out_until_its_last_failure():
     seconds, first, back = outage(samples("+--++-+--" + "+" * RECOVERED_AFTER), 0.0)
-    assert (first, back) == (pytest.approx(STEP), pytest.approx(9 * STEP))
-    assert seconds == pytest.approx(8 * STEP)
+    assert (first, back) == (pytest.approx(STEP), pytest.approx(9 * STEP + 0.05))
+    assert seconds == pytest.approx(8 * STEP + 0.05)
 
 
 def test_too_few_successes_at_the_end_is_never_back():
     seconds, first, back = outage(samples("++--" + "+" * (RECOVERED_AFTER - 1)), 0.0)
     assert seconds is None and back is None and first == pytest.approx(2 * STEP)
+
+
+def test_a_request_under_way_at_the_fault_fails_from_the_fault():
+    hung = [Sample("vip", 0.9, 5.9, False)]  # sent before the fault, timed out after it
+    after = [Sample("vip", 6.0 + i * STEP, 6.01 + i * STEP, True)
+             for i in range(RECOVERED_AFTER)]
+    assert outage(hung + after, since=1.0) == (5.01, 1.0, 6.01)
 
 
 def test_failures_before_the_fault_do_not_count():
@@ -132,3 +147,14 @@ def test_failed_actions_fail_only_the_ng_validation_scenarios(targets):
                  cluster=None) == ["1 failed actions"]
     assert judge(BY_ID["galera-kill-one"], targets["nextgen"], Outcome(), left, {},
                  cluster=None) == []
+
+
+def test_the_vip_failover_is_judged_on_both_sides():
+    from ngha.chaos.run import _failover_failures
+    on_time = result(notes={"vip_started_seconds": 9.7}, outage_seconds={"vip": 10.2})
+    assert _failover_failures(on_time, budget=10.03) == []  # within the probe's resolution
+    late = result(notes={"vip_started_seconds": 10.4}, outage_seconds={"vip": 10.9})
+    failures = _failover_failures(late, budget=10.03)
+    assert len(failures) == 2 and "started 10.4 s after the crash" in failures[0]
+    unknown = result(notes={}, outage_seconds={})
+    assert len(_failover_failures(unknown, budget=10.03)) == 2
