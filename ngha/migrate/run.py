@@ -14,7 +14,7 @@ from pathlib import Path
 from ngha.chaos.measure import missing_writes
 from ngha.chaos.probes import acknowledged_ids, start_probes
 from ngha.errors import NghaError
-from ngha.facts import UnitsFact
+from ngha.facts import CibFact, UnitsFact
 from ngha.lab.session import Lab
 from ngha.live.cluster import LiveCluster
 from ngha.migrate.preflight import preflight
@@ -165,10 +165,16 @@ def _disable_delete(m: Migration) -> list[tuple[str, object]]:
                         fix="use --method ngha to go back to legacy")
 
     def drop_constraints() -> None:
+        # only the source layout's own constraints, by id: an operator's are left alone
+        kept = {c.id for c in m.destination.desired.cluster.constraints}
+        owned = {c.id for c in m.source.desired.cluster.constraints} - kept
+        live = m.cluster.read_any(CibFact()).tree().xpath("//constraints/*/@id")
+        doomed = sorted(owned & set(live))
         m.set_property("maintenance-mode", "true")
-        cib_wanted = _source_resources_destination_constraints(m)
-        m.cluster.run_any(["cibadmin", "--replace", "--scope", "constraints", "--xml-pipe"],
-                          stdin=cib_wanted, what="cibadmin --replace constraints")
+        if doomed:
+            m.progress(f"pcs constraint delete ({len(doomed)} constraints)")
+            m.cluster.run_any(["pcs", "constraint", "delete", *doomed], timeout=300,
+                              what="pcs constraint delete")
         m.set_property("maintenance-mode", "false")
 
     def disable_and_delete() -> None:
@@ -186,16 +192,6 @@ def _disable_delete(m: Migration) -> list[tuple[str, object]]:
     return [("remove the constraints", drop_constraints),
             ("disable and delete each service", disable_and_delete),
             ("write files", m.write_files)]
-
-
-def _source_resources_destination_constraints(m: Migration) -> str:
-    from lxml import etree
-
-    from ngha.cib.build import constraint_element
-    constraints = etree.Element("constraints")
-    for constraint in m.destination.desired.cluster.constraints:
-        constraints.append(constraint_element(constraint))
-    return etree.tostring(constraints).decode()
 
 
 def _start_probes(cluster: LiveCluster, target: Target):

@@ -97,9 +97,10 @@ def test_cascade_gate_refuses_restarting_galeras_dependants(legacy_lab, live, tm
     assert ngha("plan", deployment, "--profile", "legacy", check=False).returncode == 0
 
 
-def migrate(deployment: str, to: str, env: dict | None = None, check: bool = True):
-    result = ngha("migrate", deployment, "--to", to, "--json", check=check, timeout=600,
-                  env=env)
+def migrate(deployment: str, to: str, env: dict | None = None, check: bool = True,
+            method: str = "ngha"):
+    result = ngha("migrate", deployment, "--to", to, "--method", method, "--json", check=check,
+                  timeout=600, env=env)
     return result, (json.loads(result.stdout) if result.stdout.strip() else None)
 
 
@@ -195,6 +196,22 @@ def test_a_migration_killed_half_way_converges(legacy_lab, live):
     result, report = migrate(deployment, "nextgen")  # run again: it finishes
     assert report["failed_requests"] == 0 and report["lost_writes"] == 0
     assert {n: view.main_pids(n, units) for n in NODES} == before
+    assert ngha("plan", deployment, "--profile", "nextgen", check=False).returncode == 0
+    _wait_healthy(deployment, "nextgen")
+
+
+def test_the_original_method_stops_services_and_keeps_what_it_did_not_make(legacy_lab, live):
+    deployment, _ = legacy_lab
+    migrate(deployment, "legacy")
+    _wait_healthy(deployment, "legacy")
+    # an operator's own constraint, which no layout of this deployment has
+    live.run("ctl-0", ["pcs", "constraint", "location", "haproxy-clone", "prefers", "ctl-0=0"])
+    result, report = migrate(deployment, "nextgen", method="disable-delete")
+    assert report["pacemaker_stops"] > 0  # the contrast: it stops what it moves
+    assert report["lost_writes"] == 0
+    constraints = live.run("ctl-0", ["cibadmin", "--query", "--scope", "constraints"]).stdout
+    assert 'id="location-haproxy-clone-ctl-0-0"' in constraints
+    assert "order-memcached-clone" not in constraints  # the legacy chains are gone
     assert ngha("plan", deployment, "--profile", "nextgen", check=False).returncode == 0
     _wait_healthy(deployment, "nextgen")
 
