@@ -30,12 +30,14 @@ from urllib.parse import urlsplit
 
 
 def request(method: str, url: str, body: str | None, timeout: float,
-            connect_timeout: float) -> tuple[int, bytes]:
-    """Connecting gets `connect_timeout`, the answer `timeout`. Every URL is HAProxy's on
-    a VIP: a connection it does not accept at once is a VIP nobody holds, and waiting
-    for the kernel's SYN retries (1 s, then 3 s...) would blur when it came back."""
+            connect_timeout: float | None = None) -> tuple[int, bytes]:
+    """Connecting gets `connect_timeout` (default: `timeout`), the answer `timeout`. The
+    prober's URLs are HAProxy's on a VIP: a connection it does not accept at once is a VIP
+    nobody holds, and waiting for the kernel's SYN retries (1 s, then 3 s...) would blur
+    when it came back."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=connect_timeout)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port,
+                                      timeout=connect_timeout or timeout)
     try:
         conn.connect()
         conn.sock.settimeout(timeout)

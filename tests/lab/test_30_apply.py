@@ -102,6 +102,13 @@ def test_probe_writes_reads_and_calls_through_the_vip(view):
     assert status == 200 and worker["age_seconds"] < 30
 
 
+def test_lab_check_passes_every_client_check(applied):
+    """`ngha lab check`, what `make demo` ends with: 8 checks from the client, all ok."""
+    result = ngha("lab", "check", "--name", SHARED_LAB, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAILED" not in result.stdout
+
+
 def test_second_apply_changes_nothing(shared_lab, live, view):
     epoch = live.read_any(CibFact()).version.configuration
     before = {n: view.main_pids(n, SYSTEMD_UNITS) for n in NODES}

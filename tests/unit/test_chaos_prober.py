@@ -54,3 +54,8 @@ def test_nobody_listening_fails_at_once():
         with pytest.raises(ConnectionRefusedError):
             request("GET", f"http://127.0.0.1:{port}/", None, timeout=5.0, connect_timeout=0.25)
     assert time.monotonic() - started < 0.25
+
+
+def test_without_a_connect_timeout_the_answers_applies(slow_server):
+    # as the demo's client checks call it
+    assert request("GET", slow_server, None, 5.0) == (200, b"ok")
