@@ -88,9 +88,7 @@ class Context:
 
     def primitive(self, service: str) -> str:
         """The primitive id of a service (what failed actions and histories name)."""
-        top = self.resource(service)
-        return next(getattr(r, "primitive", r).id for r in self.target.desired.cluster.resources
-                    if r.id == top)
+        return self.target.desired.cluster.primitive_ids()[self.resource(service)]
 
     def vip_resource(self, network: str) -> str:
         return self.target.loaded.deployment.vips[network].resource_id
@@ -107,8 +105,8 @@ class Context:
         out = self.run(node, ["journalctl", "-u", "pacemaker", "-o", "short-unix",
                               "--no-pager", "--since", f"@{since:.0f}"]).stdout
         wanted = f"Result of start operation for {resource} on {node}: ok"
-        return next((float(line.split()[0]) for line in out.splitlines()
-                     if wanted in line and float(line.split()[0]) >= since), None)
+        times = [float(line.split(maxsplit=1)[0]) for line in out.splitlines() if wanted in line]
+        return next((t for t in times if t >= since), None)
 
     # --- the lab's faults ------------------------------------------------------------
 

@@ -247,9 +247,8 @@ def service_crash_loop(ctx: Context) -> Outcome:
         if manager == "pacemaker":  # what its operator has to do: clear the failure
             ctx.event("recovery: pcs resource cleanup (Pacemaker had given up on it)")
             ctx.pcs("resource", "cleanup", ctx.resource("ngha-probe"))
-    elif manager == "systemd" and _restarts(ctx, node, unit) < before + 10:
-        outcome.failures.append(f"systemd restarted {unit} {_restarts(ctx, node, unit) - before}"
-                                " times, not 10")
+    elif manager == "systemd" and (restarted := _restarts(ctx, node, unit) - before) < 10:
+        outcome.failures.append(f"systemd restarted {unit} {restarted} times, not 10")
     return outcome
 
 

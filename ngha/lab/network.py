@@ -70,8 +70,8 @@ def unplug(lab: str, endpoint: str, netns: str) -> None:
     first: a killed node's namespace outlives its name until its last process has exited
     and the kernel has cleaned it up (seconds, under load), and its veth with it, which
     would keep the port's name taken when the node boots again."""
-    if port_exists(lab, endpoint):
-        host.ip("link", "del", port_name(endpoint), netns=NetnsNames(lab).fabric, check=False)
+    # check=False: usually the port is gone with its namespace already
+    host.ip("link", "del", port_name(endpoint), netns=NetnsNames(lab).fabric, check=False)
     if netns_exists(netns):
         host.ip("netns", "del", netns, check=False)
 

@@ -245,7 +245,7 @@ class Migration:
 
 
 def _primitive_ids(target: Target) -> set[str]:
-    return {getattr(r, "primitive", r).id for r in target.desired.cluster.resources}
+    return set(target.desired.cluster.primitive_ids().values())
 
 
 def _check(result, node: str, what: str) -> None:

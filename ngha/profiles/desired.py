@@ -88,6 +88,11 @@ class ClusterConfig:
     node_attributes: dict[str, dict[str, str]]  # node -> {attr: value}
     nodes: tuple[str, ...]
 
+    def primitive_ids(self) -> dict[str, str]:
+        """Top-level resource id -> its primitive's id (what failed actions and
+        operation histories name): galera-master -> galera, ip-X -> ip-X."""
+        return {r.id: getattr(r, "primitive", r).id for r in self.resources}
+
 
 @dataclass(frozen=True)
 class UnitPlan:
