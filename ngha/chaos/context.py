@@ -99,14 +99,25 @@ class Context:
             raise ClusterError(f"the {network} VIP runs nowhere")
         return nodes[0]
 
-    def started_at(self, node: str, resource: str, since: float) -> float | None:
+    def started_at(self, node: str, resource: str, since: float,
+                   timeout: float = 30.0) -> float | None:
         """When Pacemaker's start of `resource` on `node` returned ok, to the microsecond,
-        from the node's own journal (the CIB's operation history keeps whole seconds)."""
-        out = self.run(node, ["journalctl", "-u", "pacemaker", "-o", "short-unix",
-                              "--no-pager", "--since", f"@{since:.0f}"]).stdout
+        from the node's own journal (the CIB's operation history keeps whole seconds).
+        crm_mon can show the start before the controller logs its result (a pending
+        operation is recorded first), so the journal is read until the line is there."""
         wanted = f"Result of start operation for {resource} on {node}: ok"
-        times = [float(line.split(maxsplit=1)[0]) for line in out.splitlines() if wanted in line]
-        return next((t for t in times if t >= since), None)
+
+        def read() -> float | None:
+            out = self.run(node, ["journalctl", "-u", "pacemaker", "-o", "short-unix",
+                                  "--no-pager", "--since", f"@{int(since)}"]).stdout
+            times = [float(line.split(maxsplit=1)[0]) for line in out.splitlines()
+                     if wanted in line]
+            return next((t for t in times if t >= since), None)
+        try:
+            return wait_until(read, lambda t: t is not None, timeout,
+                              f"the start of {resource} in {node}'s journal")[0]
+        except ClusterError:
+            return None
 
     # --- the lab's faults ------------------------------------------------------------
 

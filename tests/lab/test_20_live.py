@@ -12,6 +12,7 @@ from ngha.errors import NghaError
 from ngha.facts import CibFact, CrmMonFact, FileDigestsFact, FactUnreadable, UnitsFact
 from ngha.lab import cluster as lab_cluster
 from ngha.live import StaleCib, connect
+from ngha.live.errors import ClusterError
 from ngha.live.cib import apply_patch, make_patch, read_cib
 from ngha.live.wait import wait_for_idle
 from ngha.model.load import load_deployment
@@ -93,6 +94,20 @@ def test_cib_patch_applies_once_and_a_stale_one_is_refused(live):
     live.run("ctl-2", ["crm_attribute", "-N", "ctl-1", "-l", "reboot", "-n",
                        "ngha-test-status", "--delete"])
     assert wait_for_idle(live, timeout=60) < 60
+
+
+def test_a_busy_cluster_names_what_is_pending(live):
+    """A start that takes 20 s: the wait gives up naming it, and ends once it ran."""
+    live.run("ctl-0", ["pcs", "resource", "create", "ngha-slow", "ocf:pacemaker:Dummy",
+                       "op_sleep=20", "op", "start", "timeout=60s", "monitor", "interval=60s"])
+    try:
+        with pytest.raises(ClusterError, match=r"pending after 3 s: .*ngha-slow_start_0 on "):
+            wait_for_idle(live, timeout=3)
+    finally:
+        live.run("ctl-0", ["pcs", "resource", "delete", "ngha-slow", "--force"], timeout=120)
+    assert wait_for_idle(live, timeout=120) < 120
+    assert "ngha-slow" not in live.run("ctl-0", ["cibadmin", "--query", "--scope",
+                                                 "resources"]).stdout
 
 
 def test_a_broken_node_is_one_clear_error(live):

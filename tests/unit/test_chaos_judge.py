@@ -158,3 +158,34 @@ def test_the_vip_failover_is_judged_on_both_sides():
     assert len(failures) == 2 and "started 10.4 s after the crash" in failures[0]
     unknown = result(notes={}, outage_seconds={})
     assert len(_failover_failures(unknown, budget=10.03)) == 2
+
+
+class _JournalGrowing:
+    """A node whose journal gains the start's result only on the third read, as when
+    crm_mon already shows the pending start."""
+
+    def __init__(self, line: str):
+        self.line, self.reads = line, 0
+
+    def run(self, node, argv, timeout=60, check=False):
+        self.reads += 1
+        text = "1000.000001 ctl-1 pacemaker-controld[9]: notice: Other line\n"
+        if self.reads >= 3:
+            text += self.line
+
+        class Done:
+            stdout = text
+        return Done()
+
+
+def test_the_vip_start_is_read_from_the_journal_once_it_is_written(monkeypatch):
+    from ngha.chaos import context
+    monkeypatch.setattr(context.time, "sleep", lambda s: None, raising=False)
+    node = _JournalGrowing("1008.250000 ctl-1 pacemaker-controld[9]: notice: Result of "
+                           "start operation for ip-control on ctl-1: ok\n")
+    ctx = context.Context(cluster=node, target=None, lab=None, quick=True,
+                          progress=lambda _: None)
+    assert ctx.started_at("ctl-1", "ip-control", since=1000.5) == 1008.25
+    assert node.reads == 3
+    # a start from before the crash does not count, and the wait ends without one
+    assert ctx.started_at("ctl-1", "ip-control", since=1009.0, timeout=0) is None
