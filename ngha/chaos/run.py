@@ -65,14 +65,20 @@ def run_scenarios(cluster: LiveCluster, target: Target, names: list[str], quick:
     return results
 
 
-def unfinished(scenario: Scenario, profile: str, quick: bool, why: str) -> dict:
-    """The result of a scenario that could not run to its end: nothing measured."""
+def empty_result(scenario: Scenario, profile: str, quick: bool) -> dict:
+    """Every field a scenario's result has, as for one where nothing was measured: the
+    one place the result's shape is written down."""
     return {"scenario": scenario.id, "title": scenario.title, "profile": profile,
             "quick": quick, "lost_writes": 0, "acknowledged_writes": 0,
             "collateral_restarts": 0, "collateral": [], "outage_seconds": {},
             "recovered_seconds": None, "duration_seconds": None, "events": [],
             "probes": {}, "failed_actions": [], "galera": {}, "notes": {},
-            "failures": [f"did not finish: {why}"], "passed": False}
+            "failures": [], "passed": False}
+
+
+def unfinished(scenario: Scenario, profile: str, quick: bool, why: str) -> dict:
+    """The result of a scenario that could not run to its end: nothing measured."""
+    return {**empty_result(scenario, profile, quick), "failures": [f"did not finish: {why}"]}
 
 
 def run_one(cluster: LiveCluster, target: Target, lab: Lab, scenario: Scenario, quick: bool,
@@ -102,9 +108,9 @@ def run_one(cluster: LiveCluster, target: Target, lab: Lab, scenario: Scenario, 
     lost = missing_writes(cluster, writer, acked)
     collateral = [c for c in restarted(before, after)
                   if c["service"] not in outcome.targets and c["node"] not in outcome.nodes]
-    result = {
-        "scenario": scenario.id, "title": scenario.title, "profile": target.profile,
-        "quick": quick, "lost_writes": len(lost), "acknowledged_writes": len(acked),
+    result = empty_result(scenario, target.profile, quick)
+    result.update({
+        "lost_writes": len(lost), "acknowledged_writes": len(acked),
         "collateral_restarts": len(collateral), "collateral": collateral,
         "outage_seconds": {p: w[0] for p, w in windows.items()},
         "recovered_seconds": None if healthy_at is None else round(healthy_at - fault_at, 1),
@@ -117,7 +123,7 @@ def run_one(cluster: LiveCluster, target: Target, lab: Lab, scenario: Scenario, 
                             "status": f.exit_status} for f in view.failed_actions],
         "galera": galera_state(cluster, [n for n in galera_nodes if n in view.online]),
         "notes": outcome.notes,
-    }
+    })
     result["failures"] = judge(scenario, target, outcome, result, windows, cluster)
     result["passed"] = not result["failures"]
     return result

@@ -189,3 +189,15 @@ def test_the_vip_start_is_read_from_the_journal_once_it_is_written(monkeypatch):
     assert node.reads == 3
     # a start from before the crash does not count, and the wait ends without one
     assert ctx.started_at("ctl-1", "ip-control", since=1009.0, timeout=0) is None
+
+
+def test_a_scenario_that_did_not_finish_has_every_field_and_fails():
+    from ngha.chaos.run import empty_result, unfinished
+    scenario = BY_ID["galera-restart"]
+    result = unfinished(scenario, "nextgen", True, "timed out waiting for Galera")
+    assert set(result) == set(empty_result(scenario, "nextgen", True))
+    assert {"scenario", "profile", "passed", "lost_writes", "collateral_restarts",
+            "outage_seconds", "recovered_seconds", "failures"} <= set(result)
+    assert result["passed"] is False
+    assert result["failures"] == ["did not finish: timed out waiting for Galera"]
+    assert empty_result(scenario, "nextgen", True)["failures"] == []  # not shared
