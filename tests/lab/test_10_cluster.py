@@ -110,6 +110,9 @@ def test_rendered_pcs_script_applies_to_the_live_cluster_and_is_rerunnable(lab, 
         for scope, empty in (("constraints", "<constraints/>"), ("resources", "<resources/>")):
             transport.run("ctl-0", ["cibadmin", "--replace", "--scope", scope,
                                     "--xml-text", empty])
+        # the probes' history of the deleted resources too, while still in maintenance:
+        # no orphan is left for Pacemaker to clean up when the next test waits for idle
+        transport.run("ctl-0", ["crm_resource", "--refresh"], timeout=120)
         transport.run("ctl-0", ["pcs", "property", "set", "maintenance-mode=false"])
 
 

@@ -97,15 +97,19 @@ def test_cib_patch_applies_once_and_a_stale_one_is_refused(live):
 
 
 def test_a_busy_cluster_names_what_is_pending(live):
-    """A start that takes 20 s: the wait gives up naming it, and ends once it ran."""
+    """Each of its operations takes 8 s: a 3 s wait gives up naming one pending."""
     live.run("ctl-0", ["pcs", "resource", "create", "ngha-slow", "ocf:pacemaker:Dummy",
-                       "op_sleep=20", "op", "start", "timeout=60s", "monitor", "interval=60s"])
+                       "op_sleep=8", "op", "start", "timeout=60s", "monitor", "interval=60s"])
     try:
-        with pytest.raises(ClusterError, match=r"pending after 3 s: .*ngha-slow_start_0 on "):
+        # its probes first, then its start: either may be what is pending at 3 s
+        with pytest.raises(ClusterError, match=r"pending after 3 s: .*ngha-slow_\w+ on ctl-"):
             wait_for_idle(live, timeout=3)
-    finally:
+    finally:  # the next tests apply to this lab: nothing of this test may be left running
         live.run("ctl-0", ["pcs", "resource", "delete", "ngha-slow", "--force"], timeout=120)
-    assert wait_for_idle(live, timeout=120) < 120
+        # and its history: Pacemaker deletes an orphan's history itself, but once (in CI,
+        # after this lab's crash, partition and freeze) those deletes stayed pending
+        live.run("ctl-0", ["crm_resource", "--refresh", "--resource", "ngha-slow"])
+        assert wait_for_idle(live, timeout=120) < 120
     assert "ngha-slow" not in live.run("ctl-0", ["cibadmin", "--query", "--scope",
                                                  "resources"]).stdout
 

@@ -84,7 +84,9 @@ def wait_daemon_idle(timeout: float = 60) -> None:
     time.sleep(1)
     deadline = time.monotonic() + timeout
     while not idle():
-        assert time.monotonic() < deadline, "the fence daemon is still busy"
+        tail = lab_paths(NAME).fence_log.read_text().splitlines()[-12:]
+        assert time.monotonic() < deadline, \
+            "the fence daemon is still busy; its log ends:\n" + "\n".join(tail)
         time.sleep(0.5)
 
 
