@@ -69,11 +69,11 @@ def main() -> None:
         first, _ = ngha("apply", deployment)
         print(f"first apply, fresh 3-node lab, until healthy: {first:6.1f} s   [< 240 s]")
         print(f"no-op apply (median of 5):                   {timed('apply', deployment):6.1f} s"
-              "   [< 5 s]")
+              "   [< 1.5 s]")
         print(f"plan (median of 5):                          {timed('plan', deployment):6.1f} s"
-              "   [< 3 s]")
+              "   [< 2 s]")
         print(f"status (median of 5):                        "
-              f"{timed('status', deployment):6.2f} s   [< 2 s]")
+              f"{timed('status', deployment):6.2f} s   [< 1 s]")
         layout = CgroupLayout.detect()
         total = 0.0
         for record in Lab.read(NAME).state.nodes:

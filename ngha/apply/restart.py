@@ -15,26 +15,18 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ngha.errors import NghaError
-from ngha.facts import CrmMonFact
+from ngha.facts import HaproxyServersFact
+from ngha.facts.haproxy import haproxy_argv
+from ngha.health.endpoints import api_urls, wait_services_healthy
+from ngha.health.resources import resource_problems
+from ngha.live import pacemaker, systemd
 from ngha.live.cluster import LiveCluster
 from ngha.live.errors import ClusterError
 from ngha.live.wait import wait_until
 from ngha.model.resolve import ResolvedService
-from ngha.plan.target import Target
-from ngha.apply.health import api_urls, wait_healthy
+from ngha.targets import Target
 
 Progress = Callable[[str], None]
-HAPROXY_SOCKET = "/run/haproxy/admin.sock"
-# One command to HAProxy's runtime API; the command is a parameter, never shell text.
-HAPROXY_COMMAND = ("import socket, sys\n"
-                   "s = socket.socket(socket.AF_UNIX)\n"
-                   "s.settimeout(10)\n"
-                   "s.connect(sys.argv[1])\n"
-                   "s.sendall((sys.argv[2] + '\\n').encode())\n"
-                   "out = b''\n"
-                   "while chunk := s.recv(65536):\n"
-                   "    out += chunk\n"
-                   "print(out.decode().strip())\n")
 
 
 @dataclass
@@ -73,39 +65,33 @@ def _service(target: Target, name: str) -> ResolvedService:
 def _restart_pacemaker(cluster: LiveCluster, target: Target, service: ResolvedService,
                        node: str | None, rolling: bool, progress: Progress) -> list[str]:
     resource = target.desired_ids[service.name]
-    view = cluster.read_any(CrmMonFact())
-    running = sorted(view.roles_on(resource))
+    running = pacemaker.read_status(cluster).running_on(resource)
     if not running:
         raise ClusterError(f"{resource} runs nowhere: nothing to restart",
                            fix=f"see `ngha status`; `pcs resource cleanup {resource}`")
     if service.active_passive or not (rolling or node):
         progress(f"pcs resource restart {resource}")
-        _pcs_restart(cluster, resource, None)
-        _wait_pacemaker(cluster, resource, running, progress)
+        pacemaker.restart(cluster, resource)
+        _wait_pacemaker(cluster, target, resource, running, progress)
         return running
     nodes = [node] if node else running
     for each in nodes:
         progress(f"pcs resource restart {resource} {each}")
-        _pcs_restart(cluster, resource, each)
-        _wait_pacemaker(cluster, resource, [each], progress)
+        pacemaker.restart(cluster, resource, each)
+        _wait_pacemaker(cluster, target, resource, [each], progress)
     return nodes
 
 
-def _pcs_restart(cluster: LiveCluster, resource: str, node: str | None) -> None:
-    argv = ["pcs", "resource", "restart", resource] + ([node] if node else []) + ["--wait=300"]
-    cluster.run_any(argv, timeout=360, what=" ".join(argv))
-
-
-def _wait_pacemaker(cluster: LiveCluster, resource: str, nodes: list[str],
+def _wait_pacemaker(cluster: LiveCluster, target: Target, resource: str, nodes: list[str],
                     progress: Progress) -> None:
-    def back(view) -> bool:
-        roles = view.roles_on(resource)
-        return all(n in roles for n in nodes) and not any(
-            i.failed for i in view.instances_of(resource))
+    def problems():
+        view = pacemaker.read_status(cluster)
+        return resource_problems(view, target.desired.cluster, {resource: nodes},
+                                 only={resource})
     try:
-        wait_until(lambda: cluster.read_any(CrmMonFact()), back, timeout=300,
+        wait_until(problems, lambda found: not found, timeout=300,
                    what=f"{resource} running again on {', '.join(nodes)}", interval=1,
-                   describe=lambda v: str(v.roles_on(resource)))
+                   describe=lambda found: "; ".join(map(str, found)))
     except ClusterError as exc:
         raise ClusterError(exc.message + "; stopped there",
                            fix="see `ngha status` and the node's journal") from None
@@ -120,14 +106,14 @@ def _restart_systemd(cluster: LiveCluster, target: Target, service: ResolvedServ
     nodes = [node] if node else list(cluster.nodes)
     if not (rolling or node):
         progress(f"systemctl restart {unit} on {', '.join(nodes)}")
-        for each, result in cluster.run_all(["systemctl", "restart", unit], nodes=nodes,
-                                            timeout=180).items():
+        for each, result in systemd.act_everywhere(cluster, "restart", [unit],
+                                                   nodes=nodes).items():
             if isinstance(result, NghaError) or not result.ok:
                 raise ClusterError(f"{each}: systemctl restart {unit} failed; stopped there",
                                    fix="see the node's journal (journalctl -u "
                                        f"{service.unit})")
         for each in nodes:
-            wait_healthy(cluster, target, each, [unit], via_vip=True)
+            wait_services_healthy(cluster, target, each, [unit], via_vip=True)
         return nodes
     backend = service.spec.api.name if service.spec.api else None
     for each in nodes:
@@ -136,9 +122,8 @@ def _restart_systemd(cluster: LiveCluster, target: Target, service: ResolvedServ
             _wait_drained(cluster, backend, each, progress)
         try:
             progress(f"systemctl restart {unit} on {each}")
-            cluster.run(each, ["systemctl", "restart", unit], timeout=180,
-                        what=f"systemctl restart {unit}")
-            wait_healthy(cluster, target, each, [unit], via_vip=False)
+            systemd.act(cluster, each, "restart", [unit])
+            wait_services_healthy(cluster, target, each, [unit], via_vip=False)
         except NghaError as exc:
             raise ClusterError(f"{each} did not come back: {exc.message}; stopped there "
                                f"(its HAProxy servers stay in maintenance)",
@@ -146,7 +131,8 @@ def _restart_systemd(cluster: LiveCluster, target: Target, service: ResolvedServ
                 from None
         if backend:
             _haproxy(cluster, f"set server {backend}/{each} state ready", progress)
-        wait_healthy(cluster, target, each, [unit], via_vip=bool(api_urls(target, each, [unit])))
+        wait_services_healthy(cluster, target, each, [unit],
+                              via_vip=bool(api_urls(target, each, [unit])))
         progress(f"{unit} healthy again on {each}")
     return nodes
 
@@ -155,16 +141,9 @@ def _wait_drained(cluster: LiveCluster, backend: str, server: str, progress: Pro
                   timeout: float = 60.0) -> None:
     """Until no HAProxy has a request in flight to that server: a restart would cut it."""
     def sessions() -> int:
-        total = 0
-        for result in cluster.run_all(["python3", "-c", HAPROXY_COMMAND, HAPROXY_SOCKET,
-                                       "show stat"], timeout=15).values():
-            if isinstance(result, NghaError) or not result.ok:
-                continue
-            for line in result.stdout.splitlines():
-                fields = line.split(",")
-                if len(fields) > 4 and fields[0] == backend and fields[1] == server:
-                    total += int(fields[4] or 0)  # scur: current sessions
-        return total
+        return sum(states[(backend, server)].sessions
+                   for states in cluster.read_all(HaproxyServersFact(), timeout=15).values()
+                   if not isinstance(states, NghaError) and (backend, server) in states)
     _, seconds = wait_until(sessions, lambda n: n == 0, timeout=timeout,
                             what=f"requests to {backend}/{server} to finish", interval=0.2,
                             describe=lambda n: f"{n} still in flight")
@@ -174,4 +153,4 @@ def _wait_drained(cluster: LiveCluster, backend: str, server: str, progress: Pro
 def _haproxy(cluster: LiveCluster, command: str, progress: Progress) -> None:
     """Send one command to HAProxy on every node that answers (each has its own)."""
     progress(f"haproxy: {command}")
-    cluster.run_all(["python3", "-c", HAPROXY_COMMAND, HAPROXY_SOCKET, command], timeout=15)
+    cluster.run_all(haproxy_argv(command), timeout=15)

@@ -1,8 +1,9 @@
-"""`ngha apply`: bring a live cluster to the target, step by step, observing again
-before each step, so an apply killed at any point converges when run again.
+"""`ngha apply`: bring a live cluster to the target. The plan is made once; each step
+then re-observes only the part it acts on, so an apply killed at any point converges
+when run again.
 
 1. node files, directories, daemon-reload, sysctl; Pacemaker's units disabled in systemd;
-   ngha's helper units (the Galera health check) enabled;
+   ngha's helper units (the Galera health check) enabled; restarts owed written down;
 2. the CIB: one patch against exactly the version read, after the cascade gate;
 3. wait until the core services run clustered (Galera promoted everywhere and synced,
    RabbitMQ, Redis, HAProxy, the VIPs);
@@ -20,9 +21,9 @@ from typing import Callable
 from ngha.apply import steps
 from ngha.errors import NghaError
 from ngha.live.cluster import LiveCluster
-from ngha.plan.diff import Plan, make_plan
-from ngha.plan.observe import Observed, observe
-from ngha.plan.target import Target
+from ngha.plan.cib import refuse_cascade
+from ngha.plan.plan import Plan, make_plan
+from ngha.targets import Target
 
 Progress = Callable[[str], None]
 
@@ -45,45 +46,47 @@ class ApplyReport:
                 "remaining": None if self.after is None else self.after.as_dict()}
 
 
-def check_preconditions(observed: Observed, skip_unreachable: bool) -> None:
-    if not observed.view.quorum:
-        raise NghaError(f"the cluster has no quorum (as seen from {observed.view.reporter})",
+def check_preconditions(plan: Plan, skip_unreachable: bool) -> None:
+    if not plan.view.quorum:
+        raise NghaError(f"the cluster has no quorum (as seen from {plan.view.reporter})",
                         fix="bring enough nodes back online; nothing was changed")
-    if observed.unreachable and not skip_unreachable:
-        detail = "; ".join(observed.unreachable.values())
+    if plan.unreachable and not skip_unreachable:
+        detail = "; ".join(plan.unreachable.values())
         raise NghaError(f"unreachable: {detail}",
                         fix="bring the node back, or run with --skip-unreachable to apply to "
                             "the others; nothing was changed")
 
 
-def plan_for(cluster: LiveCluster, target: Target,
-             skip_unreachable: bool = False) -> tuple[Observed, Plan]:
+def plan_for(cluster: LiveCluster, target: Target, skip_unreachable: bool = False) -> Plan:
     target.check_secrets()
-    observed = observe(cluster, target)
-    check_preconditions(observed, skip_unreachable)
-    return observed, make_plan(cluster, target, observed)
+    plan = make_plan(cluster, target)
+    check_preconditions(plan, skip_unreachable)
+    return plan
 
 
 def apply(cluster: LiveCluster, target: Target, *, force: bool = False,
           skip_unreachable: bool = False, progress: Progress = lambda _: None) -> ApplyReport:
     started = time.monotonic()
-    _, plan = plan_for(cluster, target, skip_unreachable)
+    plan = plan_for(cluster, target, skip_unreachable)
     report = ApplyReport(before=plan)
     if not plan.pending:
         report.seconds = time.monotonic() - started
         return report
-    steps.refuse_cascade(plan, force)
-    for name, step in (("node files", steps.write_node_files),
-                       ("CIB", steps.patch_cib),
-                       ("core services", steps.wait_for_core),
-                       ("one-off tasks", steps.run_tasks),
-                       ("systemd services", steps.converge_services)):
+    refuse_cascade(plan.gate, force)
+    for name, step in (("node files", lambda: steps.write_node_files(
+                            cluster, target, progress, plan.nodes)),
+                       ("CIB", lambda: steps.patch_cib(cluster, target, progress, force,
+                                                       plan.cib)),
+                       ("core services", lambda: steps.wait_for_core(cluster, target,
+                                                                     progress)),
+                       ("one-off tasks", lambda: steps.run_tasks(cluster, target, progress)),
+                       ("systemd services", lambda: steps.converge_services(
+                            cluster, target, progress))):
         progress(f"{name}: starting")
         step_started = time.monotonic()
-        step(cluster, target, progress=progress, force=force,
-             skip_unreachable=skip_unreachable)
+        step()
         report.steps.append((name, time.monotonic() - step_started))
     progress("checking that nothing is left to do")
-    _, report.after = plan_for(cluster, target, skip_unreachable)
+    report.after = plan_for(cluster, target, skip_unreachable)
     report.seconds = time.monotonic() - started
     return report

@@ -1,53 +1,46 @@
-"""The steps of apply. Each observes the cluster afresh and does only what is missing."""
+"""The steps of apply. Each acts on one part of the plan and re-observes only that part
+(the first step may be handed the part apply planned a moment before)."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from ngha.apply.health import wait_healthy
-from ngha.errors import NghaError
-from ngha.facts import CrmMonFact
-from ngha.live.cib import apply_patch
+from ngha.facts import HaproxyServersFact, WsrepFact
+from ngha.health.core import galera_problems, routing_problems
+from ngha.health.endpoints import wait_services_healthy
+from ngha.health.resources import resource_problems
+from ngha.live import pacemaker, systemd
 from ngha.live.cluster import LiveCluster
-from ngha.live.errors import ClusterError, StaleCib
+from ngha.live.configuration import push_configuration
+from ngha.live.errors import ClusterError
 from ngha.live.wait import wait_until
-from ngha.plan.diff import Plan, UnitChange, make_plan
-from ngha.plan.health import resource_problems
-from ngha.plan.observe import MANIFEST, observe
-from ngha.plan.target import Target
+from ngha.plan.cib import CibPlan, gate_of, refuse_cascade
+from ngha.plan.nodes import (MANIFEST, PENDING, NodesPlan, UnitChange, observe_nodes,
+                             plan_nodes)
 from ngha.plan.tasks import TaskContext, tasks_for
-from ngha.profiles.resources import nodes_for
-from ngha.render.clustercheck import PORT as CLUSTERCHECK_PORT
-from ngha.render.context import service_address, url_host
+from ngha.render.haproxy import GALERA_SECTION
+from ngha.targets import Target
 
 Progress = Callable[[str], None]
 CORE_TIMEOUT = 420.0
 SERVICE_TIMEOUT = 180.0
-CIB_ATTEMPTS = 3
-
-
-def refuse_cascade(plan: Plan, force: bool) -> None:
-    if plan.gate is None or plan.gate.passed or force:
-        return
-    hit = sorted({f"{a.action} {a.resource}" + (f" on {a.node}" if a.node else "")
-                  for a in plan.gate.collateral})
-    raise NghaError(f"this change would disturb resources it does not touch "
-                    f"({len(plan.gate.collateral)} actions): {', '.join(hit[:8])}"
-                    + (f" and {len(hit) - 8} more" if len(hit) > 8 else ""),
-                    fix="review `ngha plan`; run with --force to accept the cascade; "
-                        "nothing was changed")
 
 
 # --- 1. node files ---------------------------------------------------------------------
 
 def write_node_files(cluster: LiveCluster, target: Target, progress: Progress,
-                     **_: object) -> None:
-    plan = _plan(cluster, target, gate=False)
+                     planned: NodesPlan | None = None, restart: bool = True) -> None:
+    """restart=False: the files take effect at each service's next start, and no restart
+    is owed for them (a migration, which restarts nothing)."""
+    plan = planned or plan_nodes(target, *observe_nodes(cluster, target))
     reachable = [n for n in target.node_names if n not in plan.unreachable]
 
     def one(node: str) -> None:
         wanted = target.node(node)
+        owed = plan.owed.get(node) if restart else None
+        if owed:  # written down before the files that owe them: a kill here loses none
+            _write_owed(cluster, node, owed)
         for change in [c for c in plan.files if c.node == node]:
             if change.why.startswith("stale"):
                 cluster.run(node, ["rm", "-f", "--", change.path], what=f"remove {change.path}")
@@ -66,101 +59,87 @@ def write_node_files(cluster: LiveCluster, target: Target, progress: Progress,
             cluster.put_file(node, MANIFEST, "".join(f"{f.path}\n" for f in wanted.files),
                              mode=0o644)
         if node in plan.reload_systemd:
-            cluster.run(node, ["systemctl", "daemon-reload"], what="systemctl daemon-reload")
+            systemd.daemon_reload(cluster, node)
         if node in plan.sysctl:
             for path in wanted.sysctl:
                 cluster.run(node, ["sysctl", "-q", "-p", path], what=f"sysctl -p {path}")
-        for change in [u for u in plan.units if u.node == node and u.action == "disable"]:
-            # disabled, never stopped: if Pacemaker runs it, it keeps running
-            cluster.run(node, ["systemctl", "disable", "--quiet", change.unit],
-                        what=f"systemctl disable {change.unit}")
-        for unit in wanted.infrastructure:
-            cluster.run(node, ["systemctl", "enable", "--now", "--quiet", unit],
-                        what=f"systemctl enable --now {unit}")
+        disable = [u.unit for u in plan.units if u.node == node and u.action == "disable"]
+        if disable:  # disabled, never stopped: if Pacemaker runs it, it keeps running
+            systemd.disable(cluster, node, disable)
+        helpers = sorted({u.unit for u in plan.units if u.node == node
+                          and u.unit in wanted.infrastructure and u.action in ("enable", "start")})
+        if helpers:  # ngha's own (the Galera health check): before the core needs them
+            systemd.enable(cluster, node, helpers, now=True)
 
     changes = len(plan.files) + len(plan.reload_systemd)
     progress(f"node files: {changes} changes on {len(reachable)} nodes")
     _on_all(reachable, one)
 
 
+def _write_owed(cluster: LiveCluster, node: str, owed: list[tuple[str, str]]) -> None:
+    cluster.put_file(node, PENDING, "".join(f"{unit}\t{action}\n" for unit, action in owed),
+                     mode=0o644)
+
+
 # --- 2. the CIB ------------------------------------------------------------------------
 
 def patch_cib(cluster: LiveCluster, target: Target, progress: Progress, force: bool,
-              **_: object) -> None:
-    for attempt in range(1, CIB_ATTEMPTS + 1):
-        plan = _plan(cluster, target, gate=True)
-        if plan.patch.empty:
-            progress("CIB: nothing to change")
-            return
-        refuse_cascade(plan, force)
-        c = plan.changes
-        progress(f"CIB: {len(c.resources_added)} resources added, "
-                 f"{len(c.resources_changed)} changed, {len(c.resources_removed)} removed; "
-                 f"{len(c.constraints_added) + len(c.constraints_changed)} constraints set, "
-                 f"{len(c.constraints_removed)} removed (one cibadmin --patch)")
-        try:
-            apply_patch(cluster, plan.patch)
-            return
-        except StaleCib:
-            if attempt == CIB_ATTEMPTS:
-                raise
-            progress("CIB: it changed since it was read; reading it again")
+              planned: CibPlan | None = None) -> None:
+    def check(change) -> None:  # the gate planned already, or on a re-planned change
+        gate = planned.gate if planned and change is planned.change else gate_of(change)
+        refuse_cascade(gate, force)
+    change = push_configuration(cluster, target.desired.cluster, target.profile,
+                                first=planned.change if planned else None, check=check,
+                                progress=progress)
+    if change.patch.empty:
+        progress("CIB: nothing to change")
 
 
 # --- 3. core services ------------------------------------------------------------------
 
-def wait_for_core(cluster: LiveCluster, target: Target, progress: Progress,
-                  **_: object) -> None:
-    allowed = _allowed_nodes(target)
+def wait_for_core(cluster: LiveCluster, target: Target, progress: Progress) -> None:
     last = [""]
 
-    def read():
-        view = cluster.read_any(CrmMonFact())
-        problems = resource_problems(view, target.desired.cluster, allowed)
-        if problems and problems[0] != last[0]:
-            last[0] = problems[0]
-            progress(f"core services: waiting ({problems[0]})")
-        return problems
+    def problems():
+        view = pacemaker.read_status(cluster)
+        found = resource_problems(view, target.desired.cluster, target.allowed_nodes)
+        if found and str(found[0]) != last[0]:
+            last[0] = str(found[0])
+            progress(f"core services: waiting ({found[0]})")
+        return found
 
-    wait_until(read, lambda problems: not problems, timeout=CORE_TIMEOUT,
+    wait_until(problems, lambda found: not found, timeout=CORE_TIMEOUT,
                what="every resource started and promoted where it should be",
-               describe=lambda problems: "; ".join(problems[:4]), interval=2)
+               describe=lambda found: "; ".join(map(str, found[:4])), interval=2)
     if "galera" in target.services:
-        galera_nodes = [n for n in target.loaded.deployment.nodes
-                        if n.name in nodes_for(target.loaded.deployment, "galera")]
-        wait_until(lambda: _clustercheck(cluster, galera_nodes), lambda bad: not bad,
-                   timeout=120, what="Galera synced on every node (port 9200)",
-                   describe=lambda bad: "not synced: " + ", ".join(bad), interval=1)
+        galera = target.service_nodes("galera")
+        wait_until(lambda: galera_problems(cluster.read_all(WsrepFact(), nodes=galera)),
+                   lambda found: not found, timeout=120,
+                   what="Galera synced on every node",
+                   describe=lambda found: "; ".join(map(str, found)), interval=1)
+        if "haproxy" in target.services:
+            # HAProxy's check of each member (clustercheck on port 9200) passing: what the
+            # services' database connections through the VIP wait for
+            haproxies = target.service_nodes("haproxy")
+            wait_until(lambda: routing_problems(cluster.read_all(HaproxyServersFact(),
+                                                                 nodes=haproxies),
+                                                GALERA_SECTION),
+                       lambda found: not found, timeout=120,
+                       what="HAProxy routing to Galera on every node",
+                       describe=lambda found: "; ".join(map(str, found)), interval=1)
     progress("core services: running clustered")
-
-
-def _clustercheck(cluster: LiveCluster, nodes) -> list[str]:
-    bad = []
-    for node in nodes:
-        url = f"http://{url_host(service_address(node))}:{CLUSTERCHECK_PORT}/"
-        result = cluster.run(node.name, ["curl", "-s", "-o", "/dev/null", "-m", "5", "-w",
-                                         "%{http_code}", url], check=False, timeout=15)
-        if result.stdout.strip() != "200":
-            bad.append(node.name)
-    return bad
-
-
-def _allowed_nodes(target: Target) -> dict[str, list[str]]:
-    deployment = target.loaded.deployment
-    return {resource: nodes_for(deployment, service)
-            for service, resource in target.desired_ids.items()}
 
 
 # --- 4. one-off tasks ------------------------------------------------------------------
 
-def run_tasks(cluster: LiveCluster, target: Target, progress: Progress, **_: object) -> None:
+def run_tasks(cluster: LiveCluster, target: Target, progress: Progress) -> None:
     for task in tasks_for(target):
-        ctx = TaskContext(cluster, target, cluster.read_any(CrmMonFact()))
+        ctx = TaskContext(cluster, target, pacemaker.read_status(cluster))
         if task.check(ctx):
             continue
         progress(f"task: {task.description}")
         task.run(ctx)
-        ctx = TaskContext(cluster, target, cluster.read_any(CrmMonFact()))
+        ctx = TaskContext(cluster, target, pacemaker.read_status(cluster))
         if not task.check(ctx):
             raise ClusterError(f"task {task.name} ran but its result is not there",
                                fix="see the node's journal; run apply again")
@@ -168,9 +147,10 @@ def run_tasks(cluster: LiveCluster, target: Target, progress: Progress, **_: obj
 
 # --- 5. systemd-owned services -----------------------------------------------------------
 
-def converge_services(cluster: LiveCluster, target: Target, progress: Progress,
-                      **_: object) -> None:
-    plan = _plan(cluster, target, gate=False)
+def converge_services(cluster: LiveCluster, target: Target, progress: Progress) -> None:
+    """Units only: what to enable, start, restart or reload (restarts owed included)."""
+    observed, unreachable = observe_nodes(cluster, target, files=False)
+    plan = plan_nodes(target, observed, unreachable)
     by_node: dict[str, list[UnitChange]] = {}
     for change in plan.units:
         if change.action in ("enable", "start", "restart", "reload"):
@@ -182,34 +162,24 @@ def converge_services(cluster: LiveCluster, target: Target, progress: Progress,
         progress("services: enabling and starting " + ", ".join(sorted(
             {c.unit for cs in starts.values() for c in cs})))
         _on_all([n for n, cs in starts.items() if cs],
-                lambda node: _start(cluster, node, starts[node]))
+                lambda node: systemd.enable(cluster, node,
+                                            sorted({c.unit for c in starts[node]}), now=True))
         for node, changes in starts.items():
-            _wait_healthy(cluster, target, node, [c.unit for c in changes])
+            wait_services_healthy(cluster, target, node, [c.unit for c in changes],
+                                  timeout=SERVICE_TIMEOUT)
     for node in target.node_names:
         rolling = [c for c in by_node.get(node, []) if c.action in ("restart", "reload")]
         for change in rolling:
             progress(f"services: {change.action} {change.unit} on {node}")
-            cluster.run(node, ["systemctl", change.action, change.unit], timeout=180,
-                        what=f"systemctl {change.action} {change.unit}")
+            systemd.act(cluster, node, change.action, [change.unit])
         if rolling:
-            _wait_healthy(cluster, target, node, [c.unit for c in rolling])
-
-
-def _start(cluster: LiveCluster, node: str, changes: list[UnitChange]) -> None:
-    units = sorted({c.unit for c in changes})
-    cluster.run(node, ["systemctl", "enable", "--now", "--quiet", *units], timeout=180,
-                what=f"systemctl enable --now {' '.join(units)}")
-
-
-def _wait_healthy(cluster: LiveCluster, target: Target, node: str, units: list[str]) -> None:
-    wait_healthy(cluster, target, node, units, timeout=SERVICE_TIMEOUT)
+            wait_services_healthy(cluster, target, node, [c.unit for c in rolling],
+                                  timeout=SERVICE_TIMEOUT)
+        if node in observed and observed[node].pending:  # every restart owed is done
+            cluster.run(node, ["rm", "-f", "--", PENDING], what=f"remove {PENDING}")
 
 
 # --- shared ------------------------------------------------------------------------------
-
-def _plan(cluster: LiveCluster, target: Target, gate: bool) -> Plan:
-    return make_plan(cluster, target, observe(cluster, target), with_gate=gate)
-
 
 def _on_all(nodes: list[str], work: Callable[[str], None]) -> None:
     """Run work(node) on every node at once; the first failure is raised after all end."""

@@ -6,15 +6,18 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ngha.facts import ClusterView, CrmMonFact
+from ngha.errors import NghaError
+from ngha.facts import ClusterView, UnitsFact
 from ngha.lab import lifecycle
 from ngha.lab.errors import NodeIsRunning
 from ngha.lab.node import is_alive
 from ngha.lab.session import Lab
+from ngha.live import pacemaker
 from ngha.live.cluster import LiveCluster
 from ngha.live.errors import ClusterError
 from ngha.live.wait import wait_until
-from ngha.plan.target import Target
+from ngha.measurement import journal
+from ngha.targets import Target
 
 Progress = Callable[[str], None]
 
@@ -54,19 +57,17 @@ class Context:
         return quick if self.quick else full
 
     def view(self) -> ClusterView:
-        return self.cluster.read_any(CrmMonFact(), timeout=15)
+        return pacemaker.read_status(self.cluster, timeout=15)
 
     def resource(self, service: str) -> str:
         return self.target.desired_ids[service]
 
-    def pcs(self, *args: str, timeout: float = 300) -> None:
-        self.cluster.run_any(["pcs", *args], timeout=timeout, what="pcs " + " ".join(args))
-
-    def run_any(self, argv: list[str], timeout: float = 60) -> None:
-        self.cluster.run_any(argv, timeout=timeout, what=" ".join(argv))
-
-    def run(self, node: str, argv: list[str], timeout: float = 60):
-        return self.cluster.run(node, argv, timeout=timeout, check=False)
+    def unit(self, node: str, unit: str):
+        """The unit's state on node (None when the node does not answer)."""
+        try:
+            return self.cluster.read(UnitsFact([unit]), node, timeout=30).get(unit)
+        except NghaError:
+            return None
 
     def kill(self, node: str, process: str) -> None:
         self.cluster.run(node, ["pkill", "-KILL", "-x", process], what=f"pkill -9 {process}")
@@ -83,8 +84,19 @@ class Context:
                    interval=0.5)
         return time.time()
 
-    def roles(self, service: str) -> dict[str, str]:
-        return self.view().roles_on(self.resource(service))
+    def running(self, service: str) -> Callable[[ClusterView], bool]:
+        """A condition: the service's resource runs on every node, with quorum."""
+        rid, nodes = self.resource(service), set(self.cluster.nodes)
+        return lambda v: v.quorum and nodes <= set(v.running_on(rid))
+
+    def promoted(self, service: str) -> Callable[[ClusterView], bool]:
+        """A condition: the service's resource is promoted on every node, with quorum."""
+        rid, nodes = self.resource(service), set(self.cluster.nodes)
+        return lambda v: v.quorum and nodes <= set(v.promoted_on(rid))
+
+    def stopped(self, service: str) -> Callable[[ClusterView], bool]:
+        rid = self.resource(service)
+        return lambda v: not v.roles_on(rid)
 
     def primitive(self, service: str) -> str:
         """The primitive id of a service (what failed actions and histories name)."""
@@ -102,22 +114,8 @@ class Context:
     def started_at(self, node: str, resource: str, since: float,
                    timeout: float = 30.0) -> float | None:
         """When Pacemaker's start of `resource` on `node` returned ok, to the microsecond,
-        from the node's own journal (the CIB's operation history keeps whole seconds).
-        crm_mon can show the start before the controller logs its result (a pending
-        operation is recorded first), so the journal is read until the line is there."""
-        wanted = f"Result of start operation for {resource} on {node}: ok"
-
-        def read() -> float | None:
-            out = self.run(node, ["journalctl", "-u", "pacemaker", "-o", "short-unix",
-                                  "--no-pager", "--since", f"@{int(since)}"]).stdout
-            times = [float(line.split(maxsplit=1)[0]) for line in out.splitlines()
-                     if wanted in line]
-            return next((t for t in times if t >= since), None)
-        try:
-            return wait_until(read, lambda t: t is not None, timeout,
-                              f"the start of {resource} in {node}'s journal")[0]
-        except ClusterError:
-            return None
+        from the node's own journal (the CIB's operation history keeps whole seconds)."""
+        return journal.started_at(self.cluster, node, resource, since, timeout)
 
     # --- the lab's faults ------------------------------------------------------------
 

@@ -6,20 +6,18 @@ from ngha.apply.run import apply
 from ngha.cib.merge import owned_profile
 from ngha.chaos.context import Progress
 from ngha.errors import NghaError
-from ngha.facts import CibFact
-from ngha.lab.session import default_deployment
-from ngha.live import LiveCluster, connect
-from ngha.plan.target import Target
+from ngha.live import pacemaker
+from ngha.live.cluster import LiveCluster
+from ngha.targets import Target, open_target
 
 
 def prepare_lab(deployment: str | None, profile: str | None,
                 progress: Progress) -> tuple[LiveCluster, Target]:
-    target = Target.load(deployment or default_deployment(), profile)
+    cluster, target = open_target(deployment, profile)
     if target.loaded.deployment.target != "lab":
         raise NghaError("failure scenarios run on the built-in lab only (they crash nodes "
                         "and cut networks)", fix="use the lab's deployment file")
-    cluster = connect(target.loaded.deployment)
-    running = owned_profile(cluster.read_any(CibFact()).tree())
+    running = owned_profile(pacemaker.read_cib(cluster).tree())
     switching = running != target.profile
     if switching:
         progress(f"applying {target.profile} to the lab (it runs {running or 'nothing'})")

@@ -8,25 +8,24 @@ import time
 from pathlib import Path
 
 from ngha.chaos.context import Context, Progress
-from ngha.chaos.measure import galera_state, missing_writes, restarted, snapshot
-from ngha.chaos.probes import (CONNECT_TIMEOUT, acknowledged_ids, by_path, outage,
-                               start_probes)
 from ngha.chaos.scenarios import BY_ID, Scenario
 from ngha.errors import NghaError, OperationFailed
-from ngha.facts import CrmMonFact
+from ngha.facts import CorosyncFact
+from ngha.health import cluster_health, current, summary
 from ngha.lab.session import Lab
+from ngha.live import pacemaker
 from ngha.live.cluster import LiveCluster
-from ngha.plan.diff import make_plan
-from ngha.plan.observe import observe
-from ngha.plan.target import Target
-from ngha.profiles.resources import nodes_for
-from ngha.status import cluster_status
+from ngha.measurement.galera import galera_state, missing_writes, writer
+from ngha.measurement.probes import (CONNECT_TIMEOUT, acknowledged_ids, by_path, outage,
+                                     start_probes)
+from ngha.measurement.snapshot import restarted, snapshot
+from ngha.plan.plan import make_plan
+from ngha.targets import Target
 
 BASELINE = 3.0  # seconds of probing before the fault
 TAIL = 3.0  # and after the cluster is healthy again
 BACK_WITHIN = 5.0  # API paths back within this long after their backend
 HEALTHY_TIMEOUT = 600.0
-NOT_HEALTH = ("failed actions", "failed units")  # judged on their own, cleaned up after
 
 
 class ScenarioError(OperationFailed):
@@ -84,7 +83,7 @@ def unfinished(scenario: Scenario, profile: str, quick: bool, why: str) -> dict:
 def run_one(cluster: LiveCluster, target: Target, lab: Lab, scenario: Scenario, quick: bool,
             work: Path, progress: Progress) -> dict:
     ensure_fit(cluster, target)
-    before = snapshot(cluster, target, cluster.read_any(CrmMonFact()))
+    before = snapshot(cluster, target, pacemaker.read_status(cluster))
     probes = start_probes(lab, target.secrets.value("admin_password"), work)
     ctx = Context(cluster=cluster, target=target, lab=lab, quick=quick, progress=progress)
     started = time.time()
@@ -98,14 +97,13 @@ def run_one(cluster: LiveCluster, target: Target, lab: Lab, scenario: Scenario, 
         time.sleep(TAIL)
     finally:
         samples = probes.stop()
-    view = cluster.read_any(CrmMonFact())
+    view = pacemaker.read_status(cluster)
     after = snapshot(cluster, target, view)
     paths = by_path(samples)
     windows = {path: outage(s, fault_at) for path, s in paths.items()}
-    galera_nodes = nodes_for(target.loaded.deployment, "galera")
-    writer = next((n for n in galera_nodes if n in view.online), galera_nodes[0])
+    galera_nodes = target.service_nodes("galera")
     acked = acknowledged_ids(samples)
-    lost = missing_writes(cluster, writer, acked)
+    lost = missing_writes(cluster, writer(target, view), acked)
     collateral = [c for c in restarted(before, after)
                   if c["service"] not in outcome.targets and c["node"] not in outcome.nodes]
     result = empty_result(scenario, target.profile, quick)
@@ -136,7 +134,7 @@ def judge(scenario: Scenario, target: Target, outcome, result: dict, windows: di
         failures.append(f"{result['lost_writes']} acknowledged writes missing")
     if result["recovered_seconds"] is None:
         failures.append(f"not healthy again within {HEALTHY_TIMEOUT:.0f} s")
-    galera_nodes = len(nodes_for(target.loaded.deployment, "galera"))
+    galera_nodes = len(target.service_nodes("galera"))
     if result["galera"]["cluster_size"] != galera_nodes or not result["galera"]["synced"]:
         failures.append(f"Galera not whole again: {result['galera']}")
     if scenario.id in ("ng-a", "ng-b", "ng-c") and result["failed_actions"]:
@@ -179,10 +177,7 @@ def _failover_failures(result: dict, budget: float) -> list[str]:
 
 
 def failover_budget(cluster: LiveCluster) -> float:
-    def cmap(key: str) -> int:
-        out = cluster.run_any(["corosync-cmapctl", "-g", key], what="corosync-cmapctl").stdout
-        return int(out.rsplit("=", 1)[1])
-    return (cmap("runtime.config.totem.token") + cmap("runtime.config.totem.consensus")) / 1000 + 2
+    return cluster.read_any(CorosyncFact()).failover_budget
 
 
 def _differences(plan) -> list[str]:
@@ -196,13 +191,12 @@ def _differences(plan) -> list[str]:
 
 
 def wait_healthy(cluster: LiveCluster, target: Target, timeout: float) -> float | None:
-    """When every service runs where it should again (failed actions aside: they are
-    reported, and cleaned up before the next scenario)."""
+    """When every service runs where it should again (failed actions and units aside:
+    they are judged on their own, and cleaned up before the next scenario)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            status = cluster_status(cluster, target)
-            if not [r for r in status.reasons if not r.endswith(NOT_HEALTH)]:
+            if not current(cluster_health(cluster, target).problems):
                 return time.time()
         except NghaError:
             pass
@@ -211,31 +205,30 @@ def wait_healthy(cluster: LiveCluster, target: Target, timeout: float) -> float 
 
 
 def ensure_fit(cluster: LiveCluster, target: Target) -> None:
-    status = cluster_status(cluster, target)
-    if status.verdict != 0:
-        raise ScenarioError("the cluster is not healthy: " + "; ".join(status.reasons),
+    problems = cluster_health(cluster, target).problems
+    if problems:
+        raise ScenarioError("the cluster is not healthy: " + "; ".join(summary(problems)),
                             fix="`ngha status` shows what is wrong; `ngha apply` may help")
 
 
 def restore(cluster: LiveCluster, target: Target, progress: Progress) -> None:
     """Failed actions cleaned up, the cluster healthy, the configuration as deployed:
     or the run stops here."""
-    cluster.run_any(["pcs", "resource", "cleanup"], timeout=120, what="pcs resource cleanup")
+    pacemaker.cleanup(cluster)
     deadline = time.time() + HEALTHY_TIMEOUT
     while True:
-        status = cluster_status(cluster, target)
-        if status.verdict == 0:
+        problems = cluster_health(cluster, target).problems
+        if not problems:
             break
-        if status.reasons and all(r.endswith(NOT_HEALTH) for r in status.reasons):
+        if not current(problems):
             # a failure Pacemaker's monitor found after the first cleanup (it recovered)
-            cluster.run_any(["pcs", "resource", "cleanup"], timeout=120,
-                            what="pcs resource cleanup")
+            pacemaker.cleanup(cluster)
         if time.time() > deadline:
             raise ScenarioError("the cluster could not be restored: "
-                                + "; ".join(status.reasons),
+                                + "; ".join(summary(problems)),
                                 fix="see `ngha status`; the run stopped here")
         time.sleep(2)
-    plan = make_plan(cluster, target, observe(cluster, target), with_gate=False)
+    plan = make_plan(cluster, target, with_gate=False)
     if plan.pending:
         raise ScenarioError("the configuration differs from the deployment after the "
                             "scenario: " + "; ".join(_differences(plan)[:4]),

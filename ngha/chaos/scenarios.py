@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ngha.chaos.context import Context, Outcome
-from ngha.facts import ClusterView
+from ngha.errors import NghaError
+from ngha.facts import ClusterView, UnitsFact
+from ngha.live import pacemaker, systemd
 from ngha.transport.process import wait_for
 
 DB_PATHS = ("keystone", "db_write")
@@ -29,24 +31,6 @@ class Scenario:
     core_failure: bool = False  # next-gen must show no collateral restarts
 
 
-def _all_promoted(ctx: Context, service: str) -> Callable:
-    nodes = list(ctx.cluster.nodes)
-    rid = ctx.resource(service)
-    return lambda v: v.quorum and all(v.roles_on(rid).get(n) == "Promoted" for n in nodes)
-
-
-def _all_started(ctx: Context, service: str) -> Callable:
-    nodes = list(ctx.cluster.nodes)
-    rid = ctx.resource(service)
-    return lambda v: v.quorum and all(v.roles_on(rid).get(n) in ("Started", "Promoted")
-                                      for n in nodes)
-
-
-def _stopped(ctx: Context, service: str) -> Callable:
-    rid = ctx.resource(service)
-    return lambda v: not v.roles_on(rid)
-
-
 # --- Galera ------------------------------------------------------------------------------
 
 def _restart_cluster_wide(ctx: Context, service: str, name: str, back_when: Callable,
@@ -54,28 +38,28 @@ def _restart_cluster_wide(ctx: Context, service: str, name: str, back_when: Call
     """Disabled, held down, enabled again: the clone stopped and started everywhere."""
     rid = ctx.resource(service)
     ctx.event(f"fault: pcs resource disable {rid}")
-    ctx.pcs("resource", "disable", rid)
-    ctx.wait(_stopped(ctx, service), f"{name} stopped everywhere")
+    pacemaker.disable(ctx.cluster, rid)
+    ctx.wait(ctx.stopped(service), f"{name} stopped everywhere")
     time.sleep(ctx.hold(10, 30))
     ctx.event(f"recovery: pcs resource enable {rid}")
-    ctx.pcs("resource", "enable", rid)
+    pacemaker.enable(ctx.cluster, rid)
     back = ctx.wait(back_when, f"{name} back on every node", timeout=600)
     ctx.events.append((back, f"{name} back on every node"))
     return Outcome(targets={service}, backend_back={p: back for p in paths})
 
 
 def galera_restart(ctx: Context) -> Outcome:
-    return _restart_cluster_wide(ctx, "galera", "Galera", _all_promoted(ctx, "galera"),
-                                 DB_PATHS)
+    return _restart_cluster_wide(ctx, "galera", "Galera", ctx.promoted("galera"), DB_PATHS)
 
 
 def galera_kill_one(ctx: Context) -> Outcome:
     node = ctx.cluster.nodes[0]  # HAProxy's active Galera server: the writer
     ctx.event(f"fault: kill -9 mariadbd on {node}")
     ctx.kill(node, "mariadbd")
-    ctx.wait(lambda v: v.roles_on(ctx.resource("galera")).get(node) != "Promoted",
+    galera = ctx.resource("galera")
+    ctx.wait(lambda v: node not in v.promoted_on(galera),
              f"Pacemaker sees Galera down on {node}", timeout=120)
-    back = ctx.wait(_all_promoted(ctx, "galera"), f"Galera promoted again on {node}",
+    back = ctx.wait(ctx.promoted("galera"), f"Galera promoted again on {node}",
                     timeout=600)
     ctx.events.append((back, f"Galera promoted again on {node}"))
     return Outcome(targets={"galera"}, backend_back={p: back for p in DB_PATHS})
@@ -84,7 +68,7 @@ def galera_kill_one(ctx: Context) -> Outcome:
 # --- RabbitMQ ----------------------------------------------------------------------------
 
 def rabbitmq_restart(ctx: Context) -> Outcome:
-    return _restart_cluster_wide(ctx, "rabbitmq", "RabbitMQ", _all_started(ctx, "rabbitmq"),
+    return _restart_cluster_wide(ctx, "rabbitmq", "RabbitMQ", ctx.running("rabbitmq"),
                                  BROKER_PATHS)
 
 
@@ -93,10 +77,9 @@ def rabbitmq_kill_one(ctx: Context) -> Outcome:
     ctx.event(f"fault: kill -9 beam.smp on {node}")
     ctx.kill(node, "beam.smp")
     rid = ctx.resource("rabbitmq")
-    ctx.wait(lambda v: node not in v.roles_on(rid) or any(
-        i.failed for i in v.instances_of(rid)), f"Pacemaker sees RabbitMQ down on {node}",
-        timeout=120)
-    back = ctx.wait(_all_started(ctx, "rabbitmq"), f"RabbitMQ back on {node}", timeout=600)
+    ctx.wait(lambda v: node not in v.running_on(rid) or bool(v.failed_on(rid)),
+             f"Pacemaker sees RabbitMQ down on {node}", timeout=120)
+    back = ctx.wait(ctx.running("rabbitmq"), f"RabbitMQ back on {node}", timeout=600)
     ctx.events.append((back, f"RabbitMQ running again on {node}"))
     return Outcome(targets={"rabbitmq"}, backend_back={p: back for p in BROKER_PATHS})
 
@@ -104,15 +87,14 @@ def rabbitmq_kill_one(ctx: Context) -> Outcome:
 # --- Redis -------------------------------------------------------------------------------
 
 def redis_master_kill(ctx: Context) -> Outcome:
-    roles = ctx.roles("redis")
-    master = next(n for n, r in roles.items() if r == "Promoted")
+    master = ctx.view().promoted_on(ctx.resource("redis"))[0]
     ctx.event(f"fault: kill -9 redis-server on the master, {master}")
     ctx.kill(master, "redis-server")
     rid = ctx.resource("redis")
-    ctx.wait(lambda v: v.roles_on(rid).get(master) != "Promoted" or any(
-        i.failed for i in v.instances_of(rid)), "Pacemaker sees the master gone", timeout=120)
-    back = ctx.wait(lambda v: list(v.roles_on(rid).values()).count("Promoted") == 1
-                    and len(v.roles_on(rid)) == len(ctx.cluster.nodes),
+    ctx.wait(lambda v: master not in v.promoted_on(rid) or bool(v.failed_on(rid)),
+             "Pacemaker sees the master gone", timeout=120)
+    back = ctx.wait(lambda v: len(v.promoted_on(rid)) == 1
+                    and len(v.running_on(rid)) == len(ctx.cluster.nodes),
                     "one Redis master and every replica back", timeout=300)
     ctx.events.append((back, "Redis master and replicas back"))
     return Outcome(targets={"redis"})
@@ -130,7 +112,7 @@ def haproxy_kill_vip_holder(ctx: Context) -> Outcome:
     ctx.wait(lambda v: any(f.node == node and f.resource == primitive
                            for f in v.failed_actions),
              f"Pacemaker sees HAProxy gone on {node}", timeout=180)
-    back = ctx.wait(_all_started(ctx, "haproxy"), "HAProxy running everywhere", timeout=300)
+    back = ctx.wait(ctx.running("haproxy"), "HAProxy running everywhere", timeout=300)
     ctx.events.append((back, "HAProxy running on every node"))
     return Outcome(targets={"haproxy"}, backend_back={p: back for p in DB_PATHS + BROKER_PATHS})
 
@@ -147,13 +129,12 @@ def controller_crash(ctx: Context) -> Outcome:
         rid = ctx.vip_resource("control")
         # A ban, not a move: a preference for another node only ties with the
         # INFINITY stickiness, and the VIP stays (pcs resource move refuses for that).
-        ctx.run_any(["crm_resource", "--ban", "--resource", rid, "--node", dc])
+        pacemaker.ban(ctx.cluster, rid, dc)
         try:
-            ctx.wait(lambda v: any(n != dc and r == "Started"
-                                   for n, r in v.roles_on(rid).items()),
+            ctx.wait(lambda v: any(n != dc for n in v.running_on(rid)),
                      "the control VIP off the DC", timeout=60)
         finally:  # stickiness keeps it where it went once the ban is gone
-            ctx.run_any(["crm_resource", "--clear", "--resource", rid])
+            pacemaker.clear(ctx.cluster, rid)
         node = ctx.holder_of_vip("control")
         time.sleep(2)  # the probes see it answering on its new node
     others = [n for n in ctx.cluster.nodes if n != node]
@@ -187,7 +168,7 @@ def _survivor_holding(ctx: Context, rid: str, crashed: str) -> str:
     found: list[str] = []
 
     def on_survivor(view: ClusterView) -> bool:
-        found[:] = [n for n in view.roles_on(rid) if n != crashed]
+        found[:] = [n for n in view.running_on(rid) if n != crashed]
         return bool(found)
     ctx.wait(on_survivor, f"{rid} on a survivor", timeout=120)
     return found[0]
@@ -234,7 +215,7 @@ def service_crash_loop(ctx: Context) -> Outcome:
     for _ in range(10):
         if not _wait_active(ctx, node, unit, timeout=KILL_LOOP_WAIT):
             break
-        ctx.run(node, ["systemctl", "kill", "--signal=SIGKILL", unit])
+        systemd.kill(ctx.cluster, node, unit)
         kills += 1
         time.sleep(0.5)
     outcome.notes["kills"] = kills
@@ -246,24 +227,22 @@ def service_crash_loop(ctx: Context) -> Outcome:
                                 f"(its manager: {manager})")
         if manager == "pacemaker":  # what its operator has to do: clear the failure
             ctx.event("recovery: pcs resource cleanup (Pacemaker had given up on it)")
-            ctx.pcs("resource", "cleanup", ctx.resource("ngha-probe"))
+            pacemaker.cleanup(ctx.cluster, ctx.resource("ngha-probe"))
     elif manager == "systemd" and (restarted := _restarts(ctx, node, unit) - before) < 10:
         outcome.failures.append(f"systemd restarted {unit} {restarted} times, not 10")
     return outcome
 
 
 def _restarts(ctx: Context, node: str, unit: str) -> int:
-    out = ctx.run(node, ["systemctl", "show", "-p", "NRestarts", "--value", unit]).stdout
-    return int(out.strip() or 0)
+    state = ctx.unit(node, unit)
+    return state.restarts if state else 0
 
 
 def _wait_active(ctx: Context, node: str, unit: str, timeout: float) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if ctx.run(node, ["systemctl", "is-active", unit]).stdout.strip() == "active":
-            return True
-        time.sleep(0.5)
-    return False
+    def active() -> bool:
+        state = ctx.unit(node, unit)
+        return state is not None and state.running
+    return wait_for(active, timeout, poll=0.5)
 
 
 # --- the original validation tests (REFERENCE §6) -----------------------------------------
@@ -276,14 +255,16 @@ def _services(ctx: Context) -> list[str]:
 
 def _set_services(ctx: Context, running: bool) -> None:
     """Stop or start every OpenStack-side service through its manager."""
-    verb, pcs_verb = ("start", "enable") if running else ("stop", "disable")
     for service in ctx.target.loaded.services:
         if service.name not in _services(ctx):
             continue
         if service.manager == "systemd":
-            ctx.cluster.run_all(["systemctl", verb, service.unit], timeout=120)
+            systemd.act_everywhere(ctx.cluster, "start" if running else "stop",
+                                   [service.unit])
+        elif running:
+            pacemaker.enable(ctx.cluster, ctx.resource(service.name))
         else:
-            ctx.pcs("resource", pcs_verb, ctx.resource(service.name))
+            pacemaker.disable(ctx.cluster, ctx.resource(service.name))
 
 
 def _stop_services(ctx: Context) -> None:
@@ -296,29 +277,32 @@ def _start_services(ctx: Context) -> None:
 
 def _stop_core(ctx: Context) -> None:
     for service in CORE:
-        ctx.pcs("resource", "disable", ctx.resource(service))
-    ctx.wait(lambda v: all(not v.roles_on(ctx.resource(s)) for s in CORE),
+        pacemaker.disable(ctx.cluster, ctx.resource(service))
+    stopped = [ctx.stopped(s) for s in CORE]
+    ctx.wait(lambda v: all(each(v) for each in stopped),
              "Galera, RabbitMQ and Redis stopped", timeout=600)
 
 
 def _start_core(ctx: Context) -> float:
     for service in CORE:
-        ctx.pcs("resource", "enable", ctx.resource(service))
-    return ctx.wait(lambda v: _all_promoted(ctx, "galera")(v) and _all_started(
-        ctx, "rabbitmq")(v), "Galera and RabbitMQ back", timeout=600)
+        pacemaker.enable(ctx.cluster, ctx.resource(service))
+    galera, rabbitmq = ctx.promoted("galera"), ctx.running("rabbitmq")
+    return ctx.wait(lambda v: galera(v) and rabbitmq(v), "Galera and RabbitMQ back",
+                    timeout=600)
 
 
 def _services_running_with_core_down(ctx: Context, outcome: Outcome) -> None:
     """Next-gen's promise: systemd's services start and stay up while the core is down."""
     if ctx.profile != "nextgen":
         return
-    for name in _services(ctx):
-        unit = next(s.unit for s in ctx.target.loaded.services if s.name == name)
-        for node, result in ctx.cluster.run_all(["systemctl", "is-active", unit]).items():
-            state = getattr(result, "stdout", "").strip()
-            if state != "active":
-                outcome.failures.append(f"{unit} is {state or 'unknown'} on {node} with the "
-                                        "core down")
+    units = [f"{s.unit}.service" for s in ctx.target.loaded.services
+             if s.name in _services(ctx)]
+    for node, states in ctx.cluster.read_all(UnitsFact(units)).items():
+        for unit in units:
+            state = None if isinstance(states, NghaError) else states.get(unit)
+            if state is None or not state.running:
+                outcome.failures.append(f"{unit} is {state.active_state if state else 'unknown'}"
+                                        f" on {node} with the core down")
 
 
 def _services_start_with_core_down(ctx: Context, core_first: bool) -> Outcome:
@@ -373,7 +357,7 @@ def cold_start(ctx: Context) -> Outcome:
     bootstrap from the most advanced node, losing no acknowledged write. Fencing is off
     for the duration (a fenced node would come back on its own: no cold start)."""
     nodes = list(ctx.cluster.nodes)
-    ctx.pcs("property", "set", "stonith-enabled=false")
+    pacemaker.set_property(ctx.cluster, "stonith-enabled", "false")
     try:
         first, *rest = list(reversed(nodes))
         ctx.event(f"fault: power loss of {first}; writes go on")
@@ -388,12 +372,11 @@ def cold_start(ctx: Context) -> Outcome:
         for node in nodes:
             ctx.boot(node)
         ctx.wait(ctx.online(nodes), "every node back in the cluster", timeout=300)
-        back = ctx.wait(_all_promoted(ctx, "galera"), "Galera bootstrapped and promoted",
+        back = ctx.wait(ctx.promoted("galera"), "Galera bootstrapped and promoted",
                         timeout=900)
         ctx.events.append((back, "Galera promoted on every node"))
     finally:
-        ctx.pcs("property", "set",
-                f"stonith-enabled={_stonith_wanted(ctx)}")
+        pacemaker.set_property(ctx.cluster, "stonith-enabled", _stonith_wanted(ctx))
     return Outcome(nodes=set(nodes), backend_back={p: back for p in DB_PATHS})
 
 

@@ -181,15 +181,23 @@ def _keep_runtime_switches(current: etree._Element, wanted: etree._Element) -> N
                 meta = new_el.find("meta_attributes")
                 if meta is None:
                     meta = etree.Element("meta_attributes",
-                                         {"id": f"{new_el.get('id')}-meta_attributes"})
+                                         {"id": pair.getparent().get("id")
+                                          or f"{new_el.get('id')}-meta_attributes"})
                     operations = new_el.find("operations")
-                    if operations is not None:  # nvsets come before operations
+                    # where the live one is: crm_resource (pcs resource disable) appends
+                    # the block after the operations; elsewhere it comes before them
+                    if operations is not None and not _follows(pair.getparent(), "operations"):
                         operations.addprevious(meta)
                     else:
                         new_el.append(meta)
                 for old in meta.findall(f"nvpair[@name='{pair.get('name')}']"):
                     meta.remove(old)
                 meta.append(etree.fromstring(etree.tostring(pair)))
+
+
+def _follows(element: etree._Element, tag: str) -> bool:
+    """A sibling `tag` comes before element."""
+    return any(sibling.tag == tag for sibling in element.itersiblings(preceding=True))
 
 
 def _resource_levels(current: etree._Element, wanted: etree._Element):

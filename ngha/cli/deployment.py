@@ -191,4 +191,3 @@ def catalog_command(distro: str) -> None:
     console.print(table)
 
 
-COMMANDS = (validate, render, compare, simulate, catalog_command)

@@ -179,9 +179,9 @@ def check(name: str) -> None:
     node), a probe write read back, an RPC round-trip, the worker's heartbeat."""
     from rich.table import Table
 
-    from ngha.chaos.probes import client_check
     from ngha.cli.output import console
-    from ngha.plan.target import Target
+    from ngha.measurement.probes import client_check
+    from ngha.targets import Target
 
     require_root()
     session = Lab.read(name)

@@ -17,16 +17,6 @@ LIVE_DEPLOYMENT = click.argument("deployment", required=False,
                                  type=click.Path(dir_okay=False))
 
 
-def _target(deployment: str | None, profile: str | None, environment: str | None):
-    from ngha.lab.session import default_deployment
-    from ngha.live import connect
-    from ngha.plan.target import Target
-
-    path = deployment or default_deployment()
-    target = Target.load(path, profile, environment)
-    return connect(target.loaded.deployment), target
-
-
 @click.command()
 @LIVE_DEPLOYMENT
 @PROFILE
@@ -39,9 +29,10 @@ def plan(deployment: str | None, profile: str | None, environment: str | None,
 
     DEPLOYMENT defaults to the running lab's deployment file."""
     from ngha.apply.run import plan_for
+    from ngha.targets import open_target
 
-    cluster, target = _target(deployment, profile, environment)
-    _, result = plan_for(cluster, target, skip_unreachable)
+    cluster, target = open_target(deployment, profile, environment)
+    result = plan_for(cluster, target, skip_unreachable)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2))
     else:
@@ -63,8 +54,9 @@ def apply(deployment: str | None, profile: str | None, environment: str | None,
 
     DEPLOYMENT defaults to the running lab's deployment file."""
     from ngha.apply.run import apply as run_apply
+    from ngha.targets import open_target
 
-    cluster, target = _target(deployment, profile, environment)
+    cluster, target = open_target(deployment, profile, environment)
     with err_console.status("observing the cluster") as status:
         def progress(message: str) -> None:
             status.update(message)
@@ -113,7 +105,7 @@ def print_plan(result) -> None:
                       "(apply refuses without --force):[/red] " + ", ".join(
                           sorted({f"{a.action} {a.resource}" for a in result.gate.collateral})))
     if result.files or result.units:
-        every = set(result.nodes)
+        every = set(result.node_names)
         changes = Table(title="node changes")
         for column in ("change", "what", "nodes"):
             changes.add_column(column)
@@ -151,4 +143,3 @@ def _ids(ids: tuple[str, ...]) -> str:
     return ", ".join(ids[:6]) + (f" +{len(ids) - 6}" if len(ids) > 6 else "") if ids else "-"
 
 
-COMMANDS = (plan, apply)

@@ -28,19 +28,15 @@ def migrate(deployment: str | None, to: str, plan_only: bool, method: str,
 
     Preflight first (exit 2, nothing changed, when the cluster is not whole and healthy
     in the source layout). DEPLOYMENT defaults to the running lab's deployment file."""
-    from ngha.lab.session import default_deployment
-    from ngha.live import connect
     from ngha.migrate.run import migrate as run_migration
     from ngha.migrate.run import plan_steps
     from ngha.migrate.steps import Migration
-    from ngha.plan.target import Target
+    from ngha.targets import open_target
 
-    path = deployment or default_deployment()
-    source = Target.load(path, "legacy" if to == "nextgen" else "nextgen")
-    destination = Target.load(path, to)
-    cluster = connect(destination.loaded.deployment)
+    cluster, destination = open_target(deployment, to)
+    source = destination.other_profile("legacy" if to == "nextgen" else "nextgen")
     if plan_only:
-        steps = plan_steps(Migration(cluster, source, destination, lambda _: None))
+        steps = plan_steps(Migration(cluster, source, destination, lambda _: None), method)
         if as_json:
             click.echo(json.dumps(steps, indent=2))
             return
@@ -73,4 +69,3 @@ def migrate(deployment: str | None, to: str, plan_only: bool, method: str,
     sys.exit(0 if clean or method != "ngha" else 1)
 
 
-COMMANDS = (migrate,)

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ngha.cli.deployment import ENVIRONMENT, PROFILE
-from ngha.cli.live import LIVE_DEPLOYMENT, _target
+from ngha.cli.live import LIVE_DEPLOYMENT
 from ngha.cli.output import console, err_console
 
 STYLE = {"started": "green", "promoted": "bold green", "unpromoted": "green",
@@ -41,8 +41,9 @@ def status(deployment: str | None, profile: str | None, environment: str | None,
     unreachable. DEPLOYMENT defaults to the running lab's deployment file."""
     from ngha.status import cluster_status
     from ngha.status.prometheus import write_prometheus
+    from ngha.targets import open_target
 
-    cluster, target = _target(deployment, profile, environment)
+    cluster, target = open_target(deployment, profile, environment)
 
     def once():
         result = cluster_status(cluster, target)
@@ -142,8 +143,9 @@ def restart(service: str, deployment: str | None, profile: str | None, node: str
     """Restart SERVICE through whichever manager runs it (pcs for Pacemaker's, systemctl
     on each node for systemd's). DEPLOYMENT defaults to the running lab's."""
     from ngha.apply.restart import restart_service
+    from ngha.targets import open_target
 
-    cluster, target = _target(deployment, profile, None)
+    cluster, target = open_target(deployment, profile)
     with err_console.status(f"restarting {service}") as spinner:
         def progress(message: str) -> None:
             spinner.update(message)
@@ -154,4 +156,3 @@ def restart(service: str, deployment: str | None, profile: str | None, node: str
                   f"{', '.join(report.nodes)} in {report.seconds:.0f} s")
 
 
-COMMANDS = (status, restart)

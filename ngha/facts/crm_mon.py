@@ -10,6 +10,11 @@ from lxml import etree
 
 from ngha.facts.base import Fact, FactUnreadable
 
+# The roles in which an instance counts as running: the one definition every command
+# (status, apply's waits, restart, chaos, migrate) judges "running" by.
+RUNNING_ROLES = frozenset({"Started", "Promoted", "Unpromoted"})
+PROMOTED = "Promoted"
+
 
 @dataclass(frozen=True)
 class NodeView:
@@ -92,6 +97,21 @@ class ClusterView:
         """node -> role of the resource's active instances."""
         return {node: i.role for i in self.instances_of(resource) if i.active
                 for node in i.nodes}
+
+    def running_on(self, resource: str) -> list[str]:
+        """The nodes where the resource runs (any role in RUNNING_ROLES), sorted."""
+        return sorted(n for n, role in self.roles_on(resource).items()
+                      if role in RUNNING_ROLES)
+
+    def promoted_on(self, resource: str) -> list[str]:
+        return sorted(n for n, role in self.roles_on(resource).items() if role == PROMOTED)
+
+    def failed_on(self, resource: str) -> list[str]:
+        """The nodes where an instance of the resource is marked failed."""
+        return sorted({n for i in self.instances_of(resource) if i.failed for n in i.nodes})
+
+    def node(self, name: str) -> NodeView | None:
+        return next((n for n in self.nodes if n.name == name), None)
 
 
 def _bool(element: etree._Element, name: str) -> bool:

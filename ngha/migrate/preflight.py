@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from ngha.cib.merge import merge, owned_ids
 from ngha.errors import NghaError
-from ngha.facts import CibFact, CrmMonFact, UnitsFact
+from ngha.facts import UnitsFact
+from ngha.health import summary
+from ngha.health.resources import resource_problems, unmanaged_problems
+from ngha.live import pacemaker
 from ngha.migrate.steps import Migration
-from ngha.plan.health import resource_problems
-from ngha.profiles.resources import nodes_for
 
 
 class PreflightRefused(NghaError):
@@ -21,7 +22,7 @@ def preflight(m: Migration, resuming: bool) -> None:
     units = [f"{s.unit}.service" for s in m.moving]
     states = cluster.read_all(UnitsFact(units))
     unreachable = sorted(n for n, s in states.items() if isinstance(s, NghaError))
-    view = cluster.read_any(CrmMonFact())
+    view = pacemaker.read_status(cluster)
     missing = sorted(set(cluster.nodes) - set(view.online) - set(unreachable))
     if unreachable or missing or not view.quorum:
         problems = ([f"{n} unreachable" for n in unreachable]
@@ -42,15 +43,13 @@ def preflight(m: Migration, resuming: bool) -> None:
         raise PreflightRefused("maintenance mode is on", fix="turn it off first "
                                "(`pcs property set maintenance-mode=false`); nothing was "
                                "changed")
-    allowed = {rid: nodes_for(source.loaded.deployment, name)
-               for name, rid in source.desired_ids.items()}
-    problems = resource_problems(view, source.desired.cluster, allowed)
-    unmanaged = sorted({i.top for i in view.instances if not i.managed})
-    if problems or unmanaged:
+    problems = (resource_problems(view, source.desired.cluster, source.allowed_nodes)
+                + unmanaged_problems(view))
+    if problems:
         raise PreflightRefused("not every resource runs where it should: "
-                               + "; ".join(problems + [f"{r} is unmanaged" for r in unmanaged]),
+                               + "; ".join(summary(problems)),
                                fix="`ngha status` shows what is wrong; nothing was changed")
-    live = cluster.read_any(CibFact()).tree()
+    live = pacemaker.read_cib(cluster).tree()
     _, changes = merge(live, source.desired.cluster, source.profile)
     owned = set(owned_ids(live))
     if not changes.empty or not owned:

@@ -1,4 +1,4 @@
-"""What it takes to bring a live cluster to the desired state: observe the cluster,
-compare with the target, and list the changes (CIB, files, units, one-off tasks),
-checked by the cascade gate before anything changes. `ngha plan` prints it; `ngha
-apply` carries it out step by step, observing again after each step."""
+"""What it takes to bring a live cluster to the desired state, in three parts observed
+and planned on their own: the CIB (one patch, checked by the cascade gate), the nodes
+(files, units, restarts owed) and the one-off tasks. `ngha plan` prints the whole;
+`ngha apply` plans it once, then each step re-observes only the part it acts on."""

@@ -10,15 +10,17 @@ into OS_BOOTSTRAP_PASSWORD).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
-from ngha.facts import ClusterView
+from ngha.facts import ClusterView, RabbitUsersFact, SqlFact
+from ngha.facts.rabbitmq import AmqpLoginFact
 from ngha.facts.keys import KeyDigestsFact
 from ngha.live.cluster import LiveCluster
 from ngha.live.errors import ClusterError
-from ngha.plan.target import Target
-from ngha.render.context import url_host
+from ngha.targets import Target
+from ngha.render.context import service_address, url_host
 from ngha.render.keystone import KEY_DIRS
 from ngha.render.keystone import PORT as KEYSTONE_PORT
 from ngha.render.rabbitmq import RABBIT_USER
@@ -33,29 +35,30 @@ class TaskContext:
     target: Target
     view: ClusterView
 
-    def promoted(self, clone: str) -> list[str]:
-        return [n for n, role in sorted(self.view.roles_on(clone).items()) if role == "Promoted"]
-
-    def started(self, clone: str) -> list[str]:
-        return sorted(n for n, role in self.view.roles_on(clone).items()
-                      if role in ("Started", "Promoted", "Unpromoted"))
-
     @property
     def galera_node(self) -> str | None:
-        nodes = self.promoted(self.target.desired_ids.get("galera", "galera-master"))
+        nodes = self.view.promoted_on(self.target.desired_ids.get("galera", "galera-master"))
         return nodes[0] if nodes else None
 
     @property
     def rabbit_node(self) -> str | None:
-        nodes = self.started(self.target.desired_ids.get("rabbitmq", "rabbitmq-clone"))
+        nodes = self.view.running_on(self.target.desired_ids.get("rabbitmq", "rabbitmq-clone"))
         return nodes[0] if nodes else None
 
-    def sql(self, statements: str, what: str) -> str:
+    def query(self, statements: str, what: str) -> list[tuple[str, ...]]:
+        """A read: the rows, from a promoted Galera member."""
+        return self.cluster.read(SqlFact(statements, what), self._sql_node(), timeout=60)
+
+    def execute(self, statements: str, what: str) -> None:
+        """A change (the statements may hold a password: stdin only, never logged)."""
+        self.cluster.run(self._sql_node(), ["mysql", "--batch", "--skip-column-names"],
+                         stdin=statements, timeout=60, what=what)
+
+    def _sql_node(self) -> str:
         node = self.galera_node
         if node is None:
             raise ClusterError("Galera is promoted nowhere: cannot run SQL")
-        return self.cluster.run(node, ["mysql", "--batch", "--skip-column-names"],
-                                stdin=statements, timeout=60, what=what).stdout
+        return node
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,33 @@ class Task:
     needs: str  # "galera" or "rabbitmq": the core service that must be up first
     check: Callable[[TaskContext], bool]
     run: Callable[[TaskContext], None]
+
+    def ready(self, ctx: TaskContext) -> bool:
+        """Its core service runs, so it can run (and be checked) now."""
+        return (ctx.galera_node if self.needs == "galera" else ctx.rabbit_node) is not None
+
+
+@dataclass(frozen=True)
+class TaskState:
+    name: str
+    description: str
+    done: bool
+    ready: bool  # its core service runs, so it can run now
+
+
+def task_states(cluster: LiveCluster, target: Target, view: ClusterView) -> list[TaskState]:
+    """Every task's check, all at once (each is one cheap read)."""
+    ctx = TaskContext(cluster=cluster, target=target, view=view)
+    tasks = tasks_for(target)
+
+    def state(task: Task) -> TaskState:
+        ready = task.ready(ctx)
+        return TaskState(task.name, task.description, ready and task.check(ctx), ready)
+
+    if not tasks:
+        return []
+    with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
+        return list(pool.map(state, tasks))
 
 
 def tasks_for(target: Target) -> list[Task]:
@@ -99,14 +129,21 @@ def _rabbit_user_exists(ctx: TaskContext) -> bool:
     node = ctx.rabbit_node
     if node is None:
         return False
-    out = ctx.cluster.run(node, ["rabbitmqctl", "list_users", "--quiet"], timeout=60,
-                          what="rabbitmqctl list_users").stdout
-    return any(line.split("\t")[0] == RABBIT_USER for line in out.splitlines())
+    # the services' own way in: an AMQP login to vhost / with the deployment's password
+    # (cheaper than rabbitmqctl, and it also catches a password that changed)
+    address = url_host(service_address(ctx.target.loaded.deployment.node(node)))
+    login = AmqpLoginFact(f"{address}:5672", RABBIT_USER,
+                          ctx.target.secrets.value("rabbitmq_password"))
+    return ctx.cluster.read(login, node, timeout=60) == "ok"
 
 
 def _create_rabbit_user(ctx: TaskContext) -> None:
     node = ctx.rabbit_node
     password = ctx.target.secrets.value("rabbitmq_password")
+    if RABBIT_USER in ctx.cluster.read(RabbitUsersFact(), node, timeout=60):
+        # its password is not the deployment's: change_password would take it in argv
+        ctx.cluster.run(node, ["rabbitmqctl", "delete_user", RABBIT_USER], timeout=60,
+                        what=f"rabbitmqctl delete_user {RABBIT_USER}")
     ctx.cluster.run(node, ["rabbitmqctl", "add_user", RABBIT_USER], stdin=password + "\n",
                     timeout=60, what=f"rabbitmqctl add_user {RABBIT_USER}")
     ctx.cluster.run(node, ["rabbitmqctl", "set_permissions", "-p", "/", RABBIT_USER,
@@ -119,22 +156,22 @@ def _database_exists(database: str, user: str) -> Callable[[TaskContext], bool]:
     def check(ctx: TaskContext) -> bool:
         if ctx.galera_node is None:
             return False
-        out = ctx.sql(f"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE "
-                      f"SCHEMA_NAME='{database}';\n"
-                      f"SELECT COUNT(*) FROM mysql.user WHERE User='{user}' AND Host='%';\n",
-                      what=f"look for database {database}")
-        return out.split() == ["1", "1"]
+        rows = ctx.query(f"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE "
+                         f"SCHEMA_NAME='{database}';\n"
+                         f"SELECT COUNT(*) FROM mysql.user WHERE User='{user}' AND Host='%';\n",
+                         what=f"look for database {database}")
+        return rows == [("1",), ("1",)]
     return check
 
 
 def _create_database(database: str, user: str) -> Callable[[TaskContext], None]:
     def run(ctx: TaskContext) -> None:
         password = ctx.target.secrets.value("database_password")
-        ctx.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`;\n"
-                f"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY '{password}';\n"
-                f"ALTER USER '{user}'@'%' IDENTIFIED BY '{password}';\n"
-                f"GRANT ALL PRIVILEGES ON `{database}`.* TO '{user}'@'%';\n",
-                what=f"create database {database}")
+        ctx.execute(f"CREATE DATABASE IF NOT EXISTS `{database}`;\n"
+                    f"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY '{password}';\n"
+                    f"ALTER USER '{user}'@'%' IDENTIFIED BY '{password}';\n"
+                    f"GRANT ALL PRIVILEGES ON `{database}`.* TO '{user}'@'%';\n",
+                    what=f"create database {database}")
     return run
 
 
@@ -143,10 +180,10 @@ def _create_database(database: str, user: str) -> Callable[[TaskContext], None]:
 def _keystone_schema_exists(ctx: TaskContext) -> bool:
     if ctx.galera_node is None:
         return False
-    out = ctx.sql("SELECT COUNT(*) FROM information_schema.TABLES WHERE "
-                  "TABLE_SCHEMA='keystone' AND TABLE_NAME='project';\n",
-                  what="look for Keystone's schema")
-    return out.split() == ["1"]
+    rows = ctx.query("SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+                     "TABLE_SCHEMA='keystone' AND TABLE_NAME='project';\n",
+                     what="look for Keystone's schema")
+    return rows == [("1",)]
 
 
 def _as_keystone(*argv: str) -> list[str]:
@@ -207,9 +244,9 @@ def _make_and_share_keys(ctx: TaskContext) -> None:
 def _bootstrapped(ctx: TaskContext) -> bool:
     if ctx.galera_node is None or not _keystone_schema_exists(ctx):
         return False
-    out = ctx.sql(f"SELECT COUNT(*) FROM keystone.local_user WHERE name='{ADMIN_USER}';\n",
-                  what="look for Keystone's admin user")
-    return out.split() != ["0"]
+    rows = ctx.query(f"SELECT COUNT(*) FROM keystone.local_user WHERE name='{ADMIN_USER}';\n",
+                     what="look for Keystone's admin user")
+    return rows != [("0",)]
 
 
 def _keystone_bootstrap(ctx: TaskContext) -> None:

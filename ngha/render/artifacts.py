@@ -16,7 +16,8 @@ from ngha.profiles import build_desired_state
 from ngha.profiles.desired import DesiredState
 from ngha.render.destination import check_destination
 from ngha.render.graph import dot_to_svg, render_dot
-from ngha.render.nodefiles import desired_node_files, redacted
+from ngha.render.nodefiles import redacted
+from ngha.render.services import desired_node_files
 from ngha.render.pcs import render_pcs_script
 from ngha.render.summary import summarize
 from ngha.render.systemd import units_list

@@ -12,6 +12,7 @@ from ngha.profiles.resources import nodes_for
 from ngha.render.context import service_address
 from ngha.render.nodefiles import secret
 
+GALERA_SECTION = "mysql"  # haproxy.cfg.j2's listen section for Galera (its stats name)
 SYSCTL_PATH = "etc/sysctl.d/50-ngha-haproxy.conf"
 SYSCTL = """\
 # Managed by ngha: HAProxy on every node binds the VIPs, which live on one node at a time.

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote
 
-from ngha.model.load import LoadedDeployment
-from ngha.profiles.desired import DesiredState, UnitPlan
+from ngha.profiles.desired import UnitPlan
 
 SECRET = re.compile(r"@@ngha-secret:([a-z_]+)(\|url)?@@")
 
@@ -89,9 +88,3 @@ class NodeFiles:
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(sorted({name for f in self.files for name in f.secrets}))
-
-
-def desired_node_files(loaded: LoadedDeployment, desired: DesiredState) -> tuple[NodeFiles, ...]:
-    from ngha.render.services import node_files_for  # the per-service renderers
-
-    return tuple(node_files_for(loaded, desired, node) for node in desired.nodes)

@@ -1,4 +1,4 @@
-"""All of one node's managed files: what every layout needs (HAProxy, corosync, the
+"""All of each node's managed files: what every layout needs (HAProxy, corosync, the
 restart drop-ins and retry settings of systemd-owned services) plus what each deployed
 core or ngha service needs to actually run clustered."""
 
@@ -21,6 +21,11 @@ from ngha.render.redis import redis_files
 from ngha.render.systemd import dropin_path, restart_dropins
 
 PROBE_UNITS = {"ngha-probe": "ngha-probe", "ngha-probe-worker": "ngha-probe-worker"}
+
+
+def desired_node_files(loaded: LoadedDeployment, desired: DesiredState) -> tuple[NodeFiles, ...]:
+    """Every node's managed files: what render writes under nodes/ and apply pushes."""
+    return tuple(node_files_for(loaded, desired, node) for node in desired.nodes)
 
 
 def node_files_for(loaded: LoadedDeployment, desired: DesiredState,

@@ -1,13 +1,13 @@
 """One view of a live cluster across Pacemaker and systemd (`ngha status`)."""
 
+from ngha.health import DEGRADED, DOWN, HEALTHY, cluster_health
 from ngha.live.cluster import LiveCluster
-from ngha.plan.target import Target
-from ngha.status.assess import DEGRADED, DOWN, HEALTHY, ClusterStatus, assess
-from ngha.status.collect import collect
+from ngha.status.assess import ClusterStatus, status_of
+from ngha.targets import Target
 
 
 def cluster_status(cluster: LiveCluster, target: Target) -> ClusterStatus:
-    return assess(target, collect(cluster, target))
+    return status_of(target, cluster_health(cluster, target))
 
 
 __all__ = ["DEGRADED", "DOWN", "HEALTHY", "ClusterStatus", "cluster_status"]

@@ -13,8 +13,8 @@ from ngha.facts import CibFact, CrmMonFact, FileDigestsFact, FactUnreadable, Uni
 from ngha.lab import cluster as lab_cluster
 from ngha.live import StaleCib, connect
 from ngha.live.errors import ClusterError
-from ngha.live.cib import apply_patch, make_patch, read_cib
-from ngha.live.wait import wait_for_idle
+from ngha.live.configuration import apply_patch, make_patch
+from ngha.live.pacemaker import read_cib, wait_for_idle
 from ngha.model.load import load_deployment
 from ngha.render.corosync import render_corosync
 

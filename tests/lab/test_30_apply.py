@@ -16,10 +16,9 @@ from lxml import etree
 
 from ngha.facts import CibFact, CrmMonFact
 from ngha.live import StaleCib, connect
-from ngha.live.cib import apply_patch
-from ngha.plan.diff import make_plan
-from ngha.plan.observe import observe
-from ngha.plan.target import Target
+from ngha.live.configuration import apply_patch
+from ngha.plan.plan import make_plan
+from ngha.targets import Target
 
 from lab_checks import LabView, secrets_of
 from lab_support import LAB, SHARED_LAB, ngha, ngha_executable
@@ -140,7 +139,7 @@ def test_a_change_between_plan_and_apply_is_detected(shared_lab, live):
     # an operator changes one of ngha's resources: the plan puts it back...
     live.run("ctl-0", ["pcs", "resource", "update", "ngha-probe-worker",
                        "op", "monitor", "interval=61s"])
-    plan = make_plan(live, target, observe(live, target))
+    plan = make_plan(live, target)
     assert "ngha-probe-worker" in plan.changes.resources_changed
     # ...but someone else changes the configuration before the patch goes in
     live.run("ctl-1", ["crm_attribute", "--type", "crm_config", "--name", "ngha-test-mark",
@@ -159,6 +158,8 @@ def test_a_change_between_plan_and_apply_is_detected(shared_lab, live):
 
 def test_an_apply_killed_half_way_converges(shared_lab, live, view):
     # work for every step: files gone on every node, a constraint gone from the CIB
+    units = ["keystone.service", "ngha-probe.service"]  # they read the files removed
+    before = {n: view.main_pids(n, units) for n in NODES}
     for node in NODES:
         live.run(node, ["rm", "-f", "/etc/ngha-probe/ngha-probe.conf.d/50-ngha-retry.conf",
                         "/etc/keystone/keystone.conf.d/50-ngha-retry.conf"])
@@ -180,6 +181,12 @@ def test_an_apply_killed_half_way_converges(shared_lab, live, view):
     again = ngha("apply", shared_lab, timeout=600)
     assert "every change applied" in again.stdout or "nothing to change" in again.stdout
     assert ngha("plan", shared_lab, check=False).returncode == 0
+    # the files were written before the kill, the restarts they owe came after it: the
+    # second apply still made them (they were written down on each node)
+    after = {n: view.main_pids(n, units) for n in NODES}
+    for node in NODES:
+        for unit in units:
+            assert after[node][unit] != before[node][unit], (node, unit)
     status, _ = view.probe("/health")
     assert status == 200
 

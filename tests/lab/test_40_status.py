@@ -10,9 +10,12 @@ import time
 
 import pytest
 
+from ngha.facts import (ClockFact, CorosyncFact, HaproxyServersFact, JournalFact, WsrepFact,
+                        operation_results)
+from ngha.facts.rabbitmq import AmqpLoginFact
 from ngha.lab import cluster as lab_cluster
 from ngha.live import connect
-from ngha.plan.target import Target
+from ngha.targets import Target
 
 from lab_checks import LabView
 from lab_support import LAB, SHARED_LAB, ngha
@@ -46,6 +49,31 @@ def wait_status(deployed, verdict: int, timeout: float = 120) -> dict:
             assert code == verdict, data["reasons"]
             return data
         time.sleep(2)
+
+
+def test_every_node_read_of_the_core_services_on_real_nodes(deployed, live):
+    """The facts chaos, apply and status share, read on the applied lab's real nodes."""
+    target = Target.load(deployed)
+    for node, wsrep in live.read_all(WsrepFact()).items():
+        assert wsrep.synced and wsrep.cluster_size == 3, (node, wsrep)
+    for node, servers in live.read_all(HaproxyServersFact()).items():
+        assert [s for (b, s), state in servers.items() if b == "mysql" and state.up] \
+            == NODES, node
+    runtime = live.read_any(CorosyncFact())
+    assert len(runtime.members) == 3 and all(m.joined for m in runtime.members)
+    assert runtime.failover_budget > runtime.token_ms / 1000
+    clocks = {n: live.read(ClockFact(), n) for n in NODES}
+    assert all(abs(c - time.time()) < 5 for c in clocks.values())
+    # every node's journal has what Pacemaker started there since the lab booted
+    results = operation_results(live.read(JournalFact("pacemaker", clocks["ctl-0"] - 3600),
+                                          "ctl-0"))
+    assert any(r.action == "start" and r.ok and r.node == "ctl-0" for r in results)
+    # the services' RabbitMQ login, right and wrong password (never in an argv)
+    address = f"{target.loaded.deployment.node('ctl-1').address}:5672"
+    password = target.secrets.value("rabbitmq_password")
+    assert live.read(AmqpLoginFact(address, "openstack", password), "ctl-1") == "ok"
+    refused = live.read(AmqpLoginFact(address, "openstack", password + "x"), "ctl-1")
+    assert refused.startswith("refused"), refused
 
 
 def test_healthy_lab_lists_every_service_with_its_manager(deployed):

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 
 from ngha.facts import CibFact, CrmMonFact
 from ngha.live import connect
-from ngha.plan.target import Target
+from ngha.targets import Target
 
 from lab_checks import LabView
 from lab_support import LAB, SHARED_LAB, leftovers, ngha

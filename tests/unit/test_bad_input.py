@@ -318,3 +318,15 @@ def test_symlink_loop_as_deployment(tmp_path):
     assert result.exit_code == 2, result.output
     assert "Too many levels of symbolic links" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_every_command_loads_under_its_name():
+    """Subcommands are loaded when named: each name leads to the command of that name."""
+    import click
+
+    from ngha.cli.main import COMMANDS, cli
+    context = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(context, name)
+        assert isinstance(command, click.Command) and command.name == name, name
+    assert cli.get_command(context, "no-such") is None

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from ngha.chaos import context
 from ngha.chaos.context import Outcome
-from ngha.chaos.measure import Snapshot, restarted
-from ngha.chaos.probes import RECOVERED_AFTER, Sample, outage
+from ngha.measurement.snapshot import Snapshot, restarted
+from ngha.measurement.probes import RECOVERED_AFTER, Sample, outage
 from ngha.chaos.run import BACK_WITHIN, judge
 from ngha.chaos.scenarios import BY_ID
-from ngha.plan.target import Target
+from ngha.targets import Target
 
 LAB = Path(__file__).parents[2] / "examples" / "lab-3ctl.yaml"
 STEP = 0.2
@@ -160,33 +161,26 @@ def test_the_vip_failover_is_judged_on_both_sides():
     assert len(_failover_failures(unknown, budget=10.03)) == 2
 
 
-class _JournalGrowing:
-    """A node whose journal gains the start's result only on the third read, as when
-    crm_mon already shows the pending start."""
-
-    def __init__(self, line: str):
-        self.line, self.reads = line, 0
-
-    def run(self, node, argv, timeout=60, check=False):
-        self.reads += 1
-        text = "1000.000001 ctl-1 pacemaker-controld[9]: notice: Other line\n"
-        if self.reads >= 3:
-            text += self.line
-
-        class Done:
-            stdout = text
-        return Done()
-
-
 def test_the_vip_start_is_read_from_the_journal_once_it_is_written(monkeypatch):
-    from ngha.chaos import context
-    monkeypatch.setattr(context.time, "sleep", lambda s: None, raising=False)
-    node = _JournalGrowing("1008.250000 ctl-1 pacemaker-controld[9]: notice: Result of "
-                           "start operation for ip-control on ctl-1: ok\n")
-    ctx = context.Context(cluster=node, target=None, lab=None, quick=True,
+    """The node's journal gains the start's result only on the third read, as when
+    crm_mon already shows the pending start."""
+    from ngha.live import wait
+    from replay import scripted
+    monkeypatch.setattr(wait.time, "sleep", lambda s: None)
+    reads = []
+    result = ("1008.250000 ctl-1 pacemaker-controld[9]: notice: Result of start operation "
+              "for ip-control on ctl-1: ok\n")
+
+    def journal(node, argv):
+        assert argv[0] == "journalctl" and node == "ctl-1"
+        reads.append(argv)
+        text = "1000.000001 ctl-1 pacemaker-controld[9]: notice: Other line\n"
+        return 0, text + (result if len(reads) >= 3 else "")
+    cluster, _ = scripted(["ctl-0", "ctl-1"], journal)
+    ctx = context.Context(cluster=cluster, target=None, lab=None, quick=True,
                           progress=lambda _: None)
     assert ctx.started_at("ctl-1", "ip-control", since=1000.5) == 1008.25
-    assert node.reads == 3
+    assert len(reads) == 3
     # a start from before the crash does not count, and the wait ends without one
     assert ctx.started_at("ctl-1", "ip-control", since=1009.0, timeout=0) is None
 
@@ -201,3 +195,11 @@ def test_a_scenario_that_did_not_finish_has_every_field_and_fails():
     assert result["passed"] is False
     assert result["failures"] == ["did not finish: timed out waiting for Galera"]
     assert empty_result(scenario, "nextgen", True)["failures"] == []  # not shared
+
+
+def test_a_single_lost_write_fails_every_scenario(targets):
+    """Nothing lost means not one acknowledged write missing."""
+    for scenario in ("galera-restart", "rabbitmq-kill-one", "service-crash-loop"):
+        failures = judge(BY_ID[scenario], targets["nextgen"], Outcome(),
+                         result(lost_writes=1), {}, cluster=None)
+        assert "1 acknowledged writes missing" in failures, scenario

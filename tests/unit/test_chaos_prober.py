@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ngha.chaos.prober import request
+from ngha.measurement.prober import request
 
 
 class SlowHandler(BaseHTTPRequestHandler):

@@ -3,7 +3,7 @@ crm_resource -V lists them (this output is Pacemaker 2.1's, from the lab)."""
 
 from __future__ import annotations
 
-from ngha.live.wait import pending_actions
+from ngha.live.pacemaker import pending_actions
 
 TIMED_OUT = """\
 (unpack_config) 	warning: Blind faith: not fencing unseen nodes

@@ -1,6 +1,6 @@
-"""What a scenario is judged on, read from the cluster: who restarted (main PIDs and
-Pacemaker's operation history), which acknowledged writes are in the database, and
-whether Galera is whole again."""
+"""Who restarted: per (service, node), the systemd main PID and the call id of the last
+start or promote Pacemaker ran. Either changing between two snapshots means the service
+restarted there."""
 
 from __future__ import annotations
 
@@ -9,16 +9,13 @@ from dataclasses import dataclass
 from ngha.errors import NghaError
 from ngha.facts import ClusterView, UnitsFact
 from ngha.live.cluster import LiveCluster
-from ngha.plan.target import Target
+from ngha.targets import Target
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Per (service, node): the systemd main PID and the call id of the last start or
-    promote Pacemaker ran. Either changing means the service restarted there."""
-
-    pids: dict[tuple[str, str], int]
-    starts: dict[tuple[str, str], int]
+    pids: dict[tuple[str, str], int]  # (service, node) -> main PID
+    starts: dict[tuple[str, str], int]  # (service, node) -> call id of the last start
 
 
 def snapshot(cluster: LiveCluster, target: Target, view: ClusterView) -> Snapshot:
@@ -66,26 +63,12 @@ def restarted(before: Snapshot, after: Snapshot) -> list[dict]:
     return sorted(changes, key=lambda c: (c["service"], c["node"]))
 
 
-def missing_writes(cluster: LiveCluster, node: str, acknowledged: list[int]) -> list[int]:
-    """Acknowledged ids that the database does not have."""
-    if not acknowledged:
-        return []
-    out = cluster.run(node, ["mysql", "-N", "-B", "-e",
-                             f"SELECT id FROM ngha_probe.probe_writes WHERE id BETWEEN "
-                             f"{min(acknowledged)} AND {max(acknowledged)}"],
-                      timeout=60, what="read back the acknowledged writes").stdout
-    present = {int(x) for x in out.split()}
-    return [i for i in acknowledged if i not in present]
-
-
-def galera_state(cluster: LiveCluster, nodes: list[str]) -> dict:
-    sizes, synced = [], []
-    for node in nodes:
-        result = cluster.run(node, ["mysql", "-N", "-B", "-e",
-                                    "SHOW GLOBAL STATUS WHERE Variable_name IN "
-                                    "('wsrep_cluster_size', 'wsrep_local_state_comment')"],
-                             check=False, timeout=30)
-        values = dict(line.split("\t", 1) for line in result.stdout.splitlines() if "\t" in line)
-        sizes.append(int(values.get("wsrep_cluster_size", "0")))
-        synced.append(values.get("wsrep_local_state_comment") == "Synced")
-    return {"cluster_size": min(sizes) if sizes else 0, "synced": all(synced) and bool(synced)}
+def unit_pids(cluster: LiveCluster, units: list[str]) -> dict[tuple[str, str], int]:
+    """(node, unit) -> main PID (0 when not running), on every node that answers."""
+    pids = {}
+    for node, states in cluster.read_all(UnitsFact(units)).items():
+        if isinstance(states, NghaError):
+            continue
+        for unit, state in states.items():
+            pids[(node, unit)] = state.main_pid
+    return pids

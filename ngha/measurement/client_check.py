@@ -3,7 +3,7 @@ namespace), through the VIPs: a Keystone token issued and validated by every nod
 Keystone, a probe write read back, an RPC round-trip, the active/passive worker's
 heartbeat. Standard library only; prints one JSON list.
 
-    python -m ngha.chaos.client_check CONFIG.json
+    python -m ngha.measurement.client_check CONFIG.json
 CONFIG (mode 0600, it holds the Keystone password): {"public_vip", "nodes": {name: address},
 "admin_password"}.
 """
@@ -14,7 +14,7 @@ import json
 import sys
 import time
 
-from ngha.chaos.prober import request
+from ngha.measurement.prober import request
 
 
 def timed(name: str, work) -> dict:

@@ -10,7 +10,7 @@ of the cloud would be, and sends through the VIPs, every 200 ms on every path:
 Each request's start, end and outcome is one JSON line in the output file. Standard
 library only: it runs under ngha's Python inside the client's network namespace.
 
-    python -m ngha.chaos.prober CONFIG.json      (SIGTERM ends it)
+    python -m ngha.measurement.prober CONFIG.json      (SIGTERM ends it)
 
 CONFIG (mode 0600, it holds the Keystone password): {"output": path, "interval": 0.2,
 "timeout": 5, "connect_timeout": 0.25, "paths": {name: {"method", "url", "body"?,

@@ -1,5 +1,5 @@
-"""Everything `ngha status` looks at, gathered from all nodes at once: each node's view of
-the cluster (crm_mon), the live CIB, and the state of every service's unit."""
+"""What the health of a cluster is judged on, gathered from all nodes at once: each node's
+view of the cluster (crm_mon), the live CIB, and the state of every service's unit."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ngha.errors import NghaError
-from ngha.facts import CibFact, ClusterView, CrmMonFact, UnitState, UnitsFact
+from ngha.facts import ClusterView, UnitState, UnitsFact
+from ngha.live import pacemaker
 from ngha.live.cluster import LiveCluster
-from ngha.plan.target import Target
+from ngha.targets import Target
 
 TIMEOUT = 10.0
 
@@ -37,14 +38,14 @@ class Collected:
         return None
 
 
-def status_units(target: Target) -> list[str]:
+def service_units(target: Target) -> list[str]:
     return sorted({f"{s.unit}.service" for s in target.loaded.services})
 
 
 def collect(cluster: LiveCluster, target: Target) -> Collected:
-    units = status_units(target)
+    units = service_units(target)
     with ThreadPoolExecutor(max_workers=3) as pool:
-        views = pool.submit(cluster.read_all, CrmMonFact(), None, TIMEOUT)
+        views = pool.submit(pacemaker.read_statuses, cluster, TIMEOUT)
         states = pool.submit(cluster.read_all, UnitsFact(units), None, TIMEOUT)
         cib = pool.submit(_cib, cluster)
         return Collected(views=views.result(), units=states.result(), cib=cib.result())
@@ -52,6 +53,6 @@ def collect(cluster: LiveCluster, target: Target) -> Collected:
 
 def _cib(cluster: LiveCluster) -> etree._Element | None:
     try:
-        return cluster.read_any(CibFact(), timeout=TIMEOUT).tree()
+        return pacemaker.read_cib(cluster, timeout=TIMEOUT).tree()
     except NghaError:
         return None

@@ -78,7 +78,7 @@ def start_probes(lab: Lab, admin_password: str, work: Path) -> Probes:
         json.dump({"output": str(probes.output), "interval": INTERVAL, "timeout": TIMEOUT,
                    "connect_timeout": CONNECT_TIMEOUT,
                    "paths": probe_paths(lab, admin_password)}, f)
-    argv = lab.enter_prefix("client") + [sys.executable, "-m", "ngha.chaos.prober",
+    argv = lab.enter_prefix("client") + [sys.executable, "-m", "ngha.measurement.prober",
                                          str(config)]
     probes.started_at = time.time()
     probes.proc = start_background(argv, directory / "prober.log")
@@ -134,7 +134,7 @@ def acknowledged_ids(samples: list[Sample]) -> list[int]:
 
 def client_check(lab: Lab, admin_password: str) -> list[dict]:
     """One round of checks through the VIPs from the client namespace
-    (ngha.chaos.client_check); the password travels in a 0600 file, never in argv."""
+    (ngha.measurement.client_check); the password travels in a 0600 file, never in argv."""
     with tempfile.TemporaryDirectory(prefix="ngha-check-") as tmp:
         config = Path(tmp) / "config.json"
         fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -142,7 +142,7 @@ def client_check(lab: Lab, admin_password: str) -> list[dict]:
             json.dump({"public_vip": lab.state.vips["public"],
                        "nodes": {n.name: n.address for n in lab.state.nodes},
                        "admin_password": admin_password}, f)
-        argv = lab.enter_prefix("client") + [sys.executable, "-m", "ngha.chaos.client_check",
+        argv = lab.enter_prefix("client") + [sys.executable, "-m", "ngha.measurement.client_check",
                                              str(config)]
         result = run_process(argv, timeout=120)
     out = result.text()[0].strip()

@@ -1,5 +1,8 @@
-"""Changing the live CIB safely: a patch computed against exactly the CIB that was read,
-applied with one `cibadmin --patch`, refused if the configuration moved in between.
+"""Changing the live CIB's configuration safely, for apply and migrate alike:
+
+    read -> merge (only what ngha owns) -> crm_verify -> crm_diff -> one cibadmin --patch
+    against exactly the version read -> when someone changed it meanwhile: read and
+    plan again.
 
 Pacemaker checks a patch's source version against the live one and refuses a patch made
 against another version ("Update was older than existing configuration"). Its
@@ -15,19 +18,24 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from lxml import etree
 
-from ngha.errors import ToolFailed
+from ngha.cib.merge import CibChanges, merge
+from ngha.cib.verify import crm_verify_element
+from ngha.errors import NghaError, ToolFailed
 from ngha.facts import CibFact, LiveCib
-from ngha.facts.cib import version_of
+from ngha.live import pacemaker
 from ngha.live.cluster import LiveCluster
 from ngha.live.errors import ClusterError, StaleCib
+from ngha.profiles.desired import ClusterConfig
 from ngha.transport.process import run_process
 
 # cibadmin's exit status for a patch made against another version (CRM_EX_OLD).
 CIBADMIN_OLD_DATA = 103
-ATTEMPTS = 5
+PATCH_ATTEMPTS = 5  # status updates racing one patch
+PLAN_ATTEMPTS = 3  # configuration changes by someone else: read and plan again
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,20 @@ class CibPatch:
     @property
     def empty(self) -> bool:
         return self.diff is None
+
+
+@dataclass(frozen=True)
+class ConfigurationChange:
+    """What one push would do: the candidate CIB (built from `original`, checked by
+    crm_verify), what it changes by id, and the patch that makes it."""
+
+    candidate: etree._Element
+    changes: CibChanges
+    patch: CibPatch
+
+    @property
+    def original(self) -> LiveCib:
+        return self.patch.original
 
 
 def make_patch(original: LiveCib, wanted: etree._Element) -> CibPatch:
@@ -71,7 +93,7 @@ def apply_patch(cluster: LiveCluster, patch: CibPatch, node: str | None = None) 
         return
     target = node or patch.original.node
     read_at = patch.original.version
-    for _ in range(ATTEMPTS):
+    for _ in range(PATCH_ATTEMPTS):
         now = cluster.read(CibFact(), target).version
         if now.configuration != read_at.configuration:
             raise StaleCib(f"the CIB changed since it was read (configuration version "
@@ -81,25 +103,64 @@ def apply_patch(cluster: LiveCluster, patch: CibPatch, node: str | None = None) 
         source = patch.diff.find("version/source")
         if source is not None:
             source.set("num_updates", str(now.num_updates))
-        result = cluster.run(target, ["cibadmin", "--patch", "--xml-pipe"],
-                             stdin=etree.tostring(patch.diff), check=False,
-                             what="cibadmin --patch")
+        result = pacemaker.patch_cib(cluster, target, patch.diff)
         if result.ok:
             return
         if result.rc != CIBADMIN_OLD_DATA:
             raise result.failure("cibadmin --patch")
         # a status update slipped in between the two reads: read the version again
     raise ClusterError(f"{target}: the CIB kept changing while the patch was applied "
-                       f"({ATTEMPTS} attempts)", fix="run the command again")
+                       f"({PATCH_ATTEMPTS} attempts)", fix="run the command again")
 
 
-def read_cib(cluster: LiveCluster, prefer: tuple[str, ...] = ()) -> LiveCib:
-    return cluster.read_any(CibFact(), prefer=prefer)
+def plan_configuration(cib: LiveCib, desired: ClusterConfig, profile: str,
+                       verify: bool = True) -> ConfigurationChange:
+    """The desired configuration merged into exactly the CIB read (only what ngha owns
+    replaced), checked by crm_verify, and the patch that makes it."""
+    candidate, changes = merge(cib.tree(), desired, profile)
+    patch = make_patch(cib, candidate)
+    # nothing to change: the live configuration is the one Pacemaker already accepted
+    if verify and not patch.empty:
+        problems = crm_verify_element(candidate)
+        if problems:
+            raise NghaError(f"the CIB this change would make is not valid: {problems}",
+                            fix="this is a bug in ngha or the catalog; nothing was changed")
+    return ConfigurationChange(candidate, changes, patch)
+
+
+def push_configuration(cluster: LiveCluster, desired: ClusterConfig, profile: str, *,
+                       first: ConfigurationChange | None = None,
+                       check: Callable[[ConfigurationChange], None] | None = None,
+                       progress: Callable[[str], None] = lambda _: None
+                       ) -> ConfigurationChange:
+    """Bring the live configuration to `desired` with one patch. `first`: a change
+    already planned on a fresh read (used for the first attempt); `check` may refuse a
+    change (the cascade gate) by raising, before anything is applied. Returns the change
+    that was applied (its patch empty when there was nothing to do)."""
+    change = first
+    for attempt in range(1, PLAN_ATTEMPTS + 1):
+        if change is None:
+            change = plan_configuration(pacemaker.read_cib(cluster), desired, profile)
+        if change.patch.empty:
+            return change
+        if check is not None:
+            check(change)
+        c = change.changes
+        progress(f"CIB: {len(c.resources_added)} resources added, "
+                 f"{len(c.resources_changed)} changed, {len(c.resources_removed)} removed; "
+                 f"{len(c.constraints_added) + len(c.constraints_changed)} constraints set, "
+                 f"{len(c.constraints_removed)} removed (one cibadmin --patch)")
+        try:
+            apply_patch(cluster, change.patch)
+            return change
+        except StaleCib:
+            if attempt == PLAN_ATTEMPTS:
+                raise
+            progress("CIB: it changed since it was read; reading it again")
+            change = None
+    raise AssertionError("unreachable")
 
 
 def _config_text(root: etree._Element) -> bytes:
     configuration = root.find("configuration")
     return etree.tostring(configuration, method="c14n") if configuration is not None else b""
-
-
-__all__ = ["CibPatch", "apply_patch", "make_patch", "read_cib", "version_of"]

@@ -1,4 +1,5 @@
-"""The target: everything the deployment wants on the live cluster, built once."""
+"""The target: everything the deployment wants on the live cluster, built once, and the
+one way every live command gets it together with the cluster it is for."""
 
 from __future__ import annotations
 
@@ -7,18 +8,21 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ngha.lab.session import default_deployment
+from ngha.live.cluster import LiveCluster
+from ngha.live.connect import connect
 from ngha.model.load import LoadedDeployment, load_deployment
 from ngha.model.secrets import Secrets
 from ngha.profiles import build_desired_state
 from ngha.profiles.desired import DesiredState
-from ngha.render.nodefiles import NodeFile, NodeFiles, desired_node_files
+from ngha.profiles.resources import nodes_for
+from ngha.render.nodefiles import NodeFile, NodeFiles
 
 
 @dataclass
 class Target:
     loaded: LoadedDeployment
     desired: DesiredState
-    nodes: tuple[NodeFiles, ...]
     secrets: Secrets
     source: Path
     _digests: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
@@ -27,9 +31,19 @@ class Target:
     def load(cls, deployment: str | Path, profile: str | None = None,
              environment: str | Path | None = None) -> "Target":
         loaded = load_deployment(deployment, environment, profile)
-        desired = build_desired_state(loaded)
-        return cls(loaded=loaded, desired=desired, nodes=desired_node_files(loaded, desired),
+        return cls(loaded=loaded, desired=build_desired_state(loaded),
                    secrets=Secrets(loaded.deployment, deployment), source=Path(deployment))
+
+    @cached_property
+    def nodes(self) -> tuple[NodeFiles, ...]:
+        """Every node's managed files, rendered when first asked for (status needs none)."""
+        from ngha.render.services import desired_node_files  # the templates: costly to load
+        return desired_node_files(self.loaded, self.desired)
+
+    def other_profile(self, profile: str) -> "Target":
+        """The same deployment in another layout, with that layout's shipped environment
+        (a migration's source)."""
+        return Target.load(self.source, profile)
 
     @property
     def profile(self) -> str:
@@ -37,7 +51,7 @@ class Target:
 
     @property
     def node_names(self) -> tuple[str, ...]:
-        return tuple(n.node for n in self.nodes)
+        return tuple(n.name for n in self.desired.nodes)
 
     def node(self, name: str) -> NodeFiles:
         return next(n for n in self.nodes if n.node == name)
@@ -62,7 +76,25 @@ class Target:
         """Pacemaker-owned service -> its top-level resource id (galera -> galera-master)."""
         return {s.service: s.resource for s in self.desired.services if s.resource}
 
+    def service_nodes(self, service: str) -> list[str]:
+        """The nodes a service may run on (its role's nodes; every node without roles)."""
+        return nodes_for(self.loaded.deployment, service)
+
+    @cached_property
+    def allowed_nodes(self) -> dict[str, list[str]]:
+        """Pacemaker resource id -> the nodes it may run on."""
+        return {resource: self.service_nodes(service)
+                for service, resource in self.desired_ids.items()}
+
     @cached_property
     def services(self) -> dict[str, str]:
         """deployed service -> its manager"""
         return {s.name: s.manager for s in self.loaded.services}
+
+
+def open_target(deployment: str | Path | None = None, profile: str | None = None,
+                environment: str | Path | None = None) -> tuple[LiveCluster, Target]:
+    """The target read from DEPLOYMENT (default: the running lab's deployment file) and
+    the cluster its `target:` setting reaches."""
+    target = Target.load(deployment or default_deployment(), profile, environment)
+    return connect(target.loaded.deployment), target
