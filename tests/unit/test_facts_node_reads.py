@@ -32,6 +32,9 @@ def test_corosync_timings_and_members():
     assert [m.nodeid for m in runtime.members] == [1, 2, 3]
     assert all(m.joined for m in runtime.members)
     assert "10.213.0.12" in runtime.members[1].address
+    left = recorded("corosync-cmapctl.txt").replace(
+        "runtime.members.3.status (str) = joined", "runtime.members.3.status (str) = left")
+    assert [m.joined for m in parse_cmap(left, "ctl-0").members] == [True, True, False]
     with pytest.raises(FactUnreadable, match="no totem timings"):
         parse_cmap("Failed to initialize the cmap API. Error CS_ERR_LIBRARY\n", "ctl-1")
 
@@ -46,6 +49,10 @@ def test_wsrep_synced_member_and_what_is_not():
     alone = parse_wsrep("wsrep_cluster_size\t1\nwsrep_cluster_status\tnon-Primary\n"
                         "wsrep_local_state\t4\nwsrep_ready\tOFF\n")
     assert not donor.synced and not alone.synced
+    joined = parse_wsrep("wsrep_cluster_size\t3\nwsrep_cluster_status\tPrimary\n"
+                         "wsrep_local_state\t3\nwsrep_local_state_comment\tJoined\n"
+                         "wsrep_ready\tON\n")
+    assert not joined.synced  # joined, still catching up: not yet serving
     problems = galera_problems({"ctl-0": status, "ctl-1": donor, "ctl-2": alone})
     assert [(p.kind, p.node) for p in problems] == [("not-synced", "ctl-1"),
                                                     ("not-synced", "ctl-2")]
@@ -72,6 +79,12 @@ def test_haproxy_servers_backups_and_sessions():
     assert problem.kind == "not-routed" and problem.node == "ctl-0"
     with pytest.raises(FactUnreadable, match="no table"):
         parse_stat("Unknown command.", "ctl-0")
+    # a server failing its checks is still sent requests until it is marked down
+    from ngha.facts.haproxy import ServerState
+    states = {status: ServerState("mysql", "ctl-0", status, 0, False).up
+              for status in ("UP", "UP 1/3", "DOWN", "DOWN 1/2", "MAINT", "no check")}
+    assert states == {"UP": True, "UP 1/3": True, "DOWN": False, "DOWN 1/2": False,
+                      "MAINT": False, "no check": True}
 
 
 JOURNAL = """\
@@ -91,6 +104,12 @@ def test_journal_lines_and_pacemakers_results():
         ("start", "ip-control", "ctl-1", True), ("monitor", "haproxy", "ctl-1", False),
         ("stop", "keystone", "ctl-1", True)]
     assert results[1].result == "not running"
+    # journalctl takes whole seconds: the second the moment falls in is read entirely
+    # (each line's own time then says what came after it)
+    from ngha.facts.journal import JournalFact
+    assert JournalFact("pacemaker", 1765075200.7).argv()[-1] == "@1765075200"
+    assert [line.time for line in JournalFact("pacemaker", 1765075201.0).parse(
+        JOURNAL, "ctl-1")] == [1765075201.000001, 1765075202.5]
 
 
 def test_small_reads():

@@ -208,3 +208,19 @@ def test_restarts_owed_are_made_one_node_at_a_time_then_crossed_off(nextgen):
     assert order[:3] == [("change", "ctl-0", "systemctl restart ngha-probe.service"),
                          ("read", "ctl-0", "ngha-http-status"),
                          ("change", "ctl-0", f"rm -f -- {PENDING}")]
+
+
+def test_haproxys_config_changed_owes_a_reload_not_a_restart(nextgen):
+    """HAProxy runs under Pacemaker: its new configuration is loaded in place (a reload
+    keeps its connections), the one change systemd may make to a unit Pacemaker owns."""
+    recording, target = nextgen
+    recording.edit("sh", digests_with("/etc/haproxy/haproxy.cfg",
+                                      lambda f: [f[0], "0" * 64, f[2]]),
+                   node="ctl-1", argv_has="ngha-file-digests")
+    cluster, transport = replayed(recording)
+    plan = make_plan(cluster, target)
+    assert [(u.node, u.unit, u.action) for u in plan.units] == [
+        ("ctl-1", "haproxy.service", "reload")]
+    assert plan.nodes.owed == {"ctl-1": [("haproxy.service", "reload")]}
+    steps.write_node_files(cluster, target, lambda _: None, plan.nodes)
+    assert transport.files[0].content == b"haproxy.service\treload\n"

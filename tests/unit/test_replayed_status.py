@@ -48,6 +48,11 @@ def test_the_recorded_cluster_is_healthy(tmp_path, profile):
     assert managers["keystone"] == ("systemd" if profile == "nextgen" else "pacemaker")
     galera = next(r for r in status.services if r.service == "galera")
     assert {c.state for c in galera.cells.values()} == {"promoted"}
+    # Redis's replicas run: unpromoted counts as running
+    redis = next(r for r in status.services if r.service == "redis")
+    assert sorted(c.state for c in redis.cells.values()) == ["promoted", "unpromoted",
+                                                             "unpromoted"]
+    assert sorted(redis.running_on) == list(NODES)
     assert transport.changes == []
 
 
@@ -171,4 +176,7 @@ def test_prometheus_text_names_every_sample(tmp_path):
             'manager="pacemaker",state="promoted"} 1') in samples
     up = [line for line in samples if line.startswith("ngha_service_up{")]
     assert len(up) == len(target.loaded.services) * len(NODES)
+    down = [line for line in up if line.endswith(" 0")]
+    assert len(down) == 2 and all('service="ngha-probe-worker"' in line for line in down)
+    assert any('state="unpromoted"' in line for line in up)
     assert "# TYPE ngha_service_restarts_total counter" in text
