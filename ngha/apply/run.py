@@ -8,8 +8,11 @@ when run again.
 3. wait until the core services run clustered (Galera promoted everywhere and synced,
    RabbitMQ, Redis, HAProxy, the VIPs);
 4. one-off tasks (databases, users, Keystone's schema, keys and bootstrap);
-5. systemd-owned services enabled and started; those whose files changed restarted one
-   node at a time, each healthy before the next.
+5. systemd-owned services enabled and started, one node at a time, each healthy before
+   the next; those whose files changed restarted the same way (first the services the
+   OpenStack services need: Keystone, memcached);
+6. the tasks that need Keystone's API: the OpenStack services' registrations;
+7. the OpenStack services ngha configures, as in 5 (they authenticate at start).
 """
 
 from __future__ import annotations
@@ -81,6 +84,11 @@ def apply(cluster: LiveCluster, target: Target, *, force: bool = False,
                                                                      progress)),
                        ("one-off tasks", lambda: steps.run_tasks(cluster, target, progress)),
                        ("systemd services", lambda: steps.converge_services(
+                            cluster, target, progress,
+                            only=lambda unit: unit not in target.configured_units)),
+                       ("registrations", lambda: steps.run_tasks(cluster, target, progress,
+                                                                 late=True)),
+                       ("OpenStack services", lambda: steps.converge_services(
                             cluster, target, progress))):
         progress(f"{name}: starting")
         step_started = time.monotonic()

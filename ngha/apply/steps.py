@@ -12,13 +12,14 @@ from ngha.health.endpoints import wait_services_healthy
 from ngha.health.resources import resource_problems
 from ngha.live import pacemaker, systemd
 from ngha.live.cluster import LiveCluster
-from ngha.live.configuration import push_configuration
+from ngha.live.configuration import held_resources, push_configuration
 from ngha.live.errors import ClusterError
 from ngha.live.wait import wait_until
 from ngha.plan.cib import CibPlan, gate_of, refuse_cascade
 from ngha.plan.nodes import (MANIFEST, PENDING, NodesPlan, UnitChange, observe_nodes,
                              plan_nodes)
-from ngha.plan.tasks import TaskContext, tasks_for
+from ngha.plan.task import TaskContext
+from ngha.plan.tasks import tasks_for
 from ngha.render.haproxy import GALERA_SECTION
 from ngha.targets import Target
 
@@ -88,8 +89,11 @@ def patch_cib(cluster: LiveCluster, target: Target, progress: Progress, force: b
     def check(change) -> None:  # the gate planned already, or on a re-planned change
         gate = planned.gate if planned and change is planned.change else gate_of(change)
         refuse_cascade(gate, force)
+    first = planned.change if planned else None
+    if first is not None and target.held_back & set(first.changes.resources_added):
+        first = None  # planned without holding back what it adds: plan it again, holding
     change = push_configuration(cluster, target.desired.cluster, target.profile,
-                                first=planned.change if planned else None, check=check,
+                                first=first, check=check, hold=target.held_back,
                                 progress=progress)
     if change.patch.empty:
         progress("CIB: nothing to change")
@@ -132,8 +136,11 @@ def wait_for_core(cluster: LiveCluster, target: Target, progress: Progress) -> N
 
 # --- 4. one-off tasks ------------------------------------------------------------------
 
-def run_tasks(cluster: LiveCluster, target: Target, progress: Progress) -> None:
-    for task in tasks_for(target):
+def run_tasks(cluster: LiveCluster, target: Target, progress: Progress,
+              late: bool = False) -> None:
+    """The tasks that need only the core services; late=True: those that need the
+    services' own APIs (Keystone registrations), after the services have started."""
+    for task in [t for t in tasks_for(target) if t.late == late]:
         ctx = TaskContext(cluster, target, pacemaker.read_status(cluster))
         if task.check(ctx):
             continue
@@ -143,39 +150,58 @@ def run_tasks(cluster: LiveCluster, target: Target, progress: Progress) -> None:
         if not task.check(ctx):
             raise ClusterError(f"task {task.name} ran but its result is not there",
                                fix="see the node's journal; run apply again")
+    if late:  # after the registrations: a service that authenticates at start can start
+        release_held(cluster, target, progress)
+
+
+def release_held(cluster: LiveCluster, target: Target, progress: Progress) -> None:
+    """Start the resources the CIB step added stopped, now that their tasks (schema,
+    Keystone registration) are done."""
+    cib = pacemaker.read_cib(cluster)
+    held = held_resources(cib)
+    if not held:
+        return
+    progress(f"starting {', '.join(held)} (its one-off tasks are done)")
+    for resource in held:
+        pacemaker.delete_meta(cluster, resource, "target-role", cib=cib)
+    wait_until(lambda: resource_problems(pacemaker.read_status(cluster), target.desired.cluster,
+                                         target.allowed_nodes, only=set(held),
+                                         skip_disabled=False),
+               lambda found: not found, timeout=CORE_TIMEOUT,
+               what=f"{', '.join(held)} running",
+               describe=lambda found: "; ".join(map(str, found[:4])), interval=2)
 
 
 # --- 5. systemd-owned services -----------------------------------------------------------
 
-def converge_services(cluster: LiveCluster, target: Target, progress: Progress) -> None:
-    """Units only: what to enable, start, restart or reload (restarts owed included)."""
+def converge_services(cluster: LiveCluster, target: Target, progress: Progress,
+                      only: Callable[[str], bool] = lambda unit: True) -> None:
+    """Units only (those `only` accepts): what to enable, start, restart or reload
+    (restarts owed included). One node at a time, each healthy before the next: first
+    starts too, since a dozen Python services starting on every node at once starve the
+    core's monitors (on the lab's 2 cores, RabbitMQ's timed out)."""
     observed, unreachable = observe_nodes(cluster, target, files=False)
     plan = plan_nodes(target, observed, unreachable)
     by_node: dict[str, list[UnitChange]] = {}
     for change in plan.units:
-        if change.action in ("enable", "start", "restart", "reload"):
+        if change.action in ("enable", "start", "restart", "reload") and only(change.unit):
             by_node.setdefault(change.node, []).append(change)
-    # first starts happen everywhere at once (nothing is serving yet); restarts and
-    # reloads of running services go one node at a time, each healthy before the next
-    starts = {n: [c for c in cs if c.action in ("enable", "start")] for n, cs in by_node.items()}
-    if any(starts.values()):
-        progress("services: enabling and starting " + ", ".join(sorted(
-            {c.unit for cs in starts.values() for c in cs})))
-        _on_all([n for n, cs in starts.items() if cs],
-                lambda node: systemd.enable(cluster, node,
-                                            sorted({c.unit for c in starts[node]}), now=True))
-        for node, changes in starts.items():
-            wait_services_healthy(cluster, target, node, [c.unit for c in changes],
-                                  timeout=SERVICE_TIMEOUT)
     for node in target.node_names:
-        rolling = [c for c in by_node.get(node, []) if c.action in ("restart", "reload")]
+        changes = by_node.get(node, [])
+        starts = sorted({c.unit for c in changes if c.action in ("enable", "start")})
+        if starts:
+            progress(f"services: enabling and starting on {node}: {', '.join(starts)}")
+            systemd.enable(cluster, node, starts, now=True)
+        rolling = [c for c in changes if c.action in ("restart", "reload")
+                   and c.unit not in starts]
         for change in rolling:
             progress(f"services: {change.action} {change.unit} on {node}")
             systemd.act(cluster, node, change.action, [change.unit])
-        if rolling:
-            wait_services_healthy(cluster, target, node, [c.unit for c in rolling],
+        if changes:
+            wait_services_healthy(cluster, target, node, sorted({c.unit for c in changes}),
                                   timeout=SERVICE_TIMEOUT)
-        if node in observed and observed[node].pending:  # every restart owed is done
+        owed = observed[node].pending if node in observed else ()
+        if owed and all(only(unit) for unit, _ in owed):  # every restart owed is done
             cluster.run(node, ["rm", "-f", "--", PENDING], what=f"remove {PENDING}")
 
 

@@ -27,6 +27,7 @@ AGENT = re.compile(r"[a-z]+(:[A-Za-z0-9_.${}-]+){1,2}")
 HAPROXY_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 HTTP_PATH = re.compile(r"/[A-Za-z0-9/_.~-]{0,200}")
 TRIPLEO_NAME = re.compile(r"[A-Za-z0-9]{1,100}")
+PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]{0,100}")
 
 
 def _check(pattern: re.Pattern, value: str | None, what: str) -> str | None:
@@ -141,6 +142,21 @@ class ApiSpec(Strict):
         return _check(HTTP_PATH, value, "an HTTP path (e.g. /v3)")
 
 
+class Launch(Strict):
+    """How the distribution's unit starts the service (Debian: an init script that reads
+    /etc/default/<defaults> after building its arguments), so ngha can bind it to the
+    node's own address and make it read ngha's settings after the main config file."""
+
+    uwsgi: ConfigPath | None = None  # the uwsgi ini of an API run under uwsgi
+    defaults: UnitName | None = None  # /etc/default/<name>; default: the unit's name
+    pyargv: bool = False  # its config arguments go through uwsgi's --pyargv
+    # the application's wsgi file, when ngha must wrap it: `configure_mappers` makes every
+    # SQLAlchemy mapper ready once the application is loaded, for code that reads a
+    # relationship another model's import defines before any query has (neutron-api, Zed)
+    wsgi_file: ConfigPath | None = None
+    configure_mappers: bool = False
+
+
 class CatalogService(Strict):
     name: str = ""
     description: str = ""
@@ -157,6 +173,18 @@ class CatalogService(Strict):
     api: ApiSpec | None = None
     pacemaker: PacemakerSpec | None = None
     legacy: LegacySpec = LegacySpec()
+    # configured for real when the deployment has an `openstack:` section (openstack.yaml)
+    project: ServiceName | None = None
+    packages: dict[Distro, tuple[str, ...]] = Field(default_factory=dict)
+    launch: Launch = Launch()
+
+    @field_validator("packages")
+    @classmethod
+    def _packages(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for names in value.values():
+            for name in names:
+                _check(PACKAGE, name, "a package name (e.g. nova-api)")
+        return value
 
     # A site-local catalog is user input: its names end up in paths, ids and shell words.
     @field_validator("tripleo")
@@ -234,8 +262,12 @@ def _parse_shipped(path: Path) -> Catalog:
 
 def _parse(path: Path) -> Catalog:
     doc = read_yaml(path, "catalog")
+    # a site file may also hold projects (openstack.yaml's fields): read by catalog/projects.py
+    data = plain(doc.data)
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k not in ("projects", "keystone_authtoken")}
     try:
-        catalog = Catalog.model_validate(plain(doc.data))
+        catalog = Catalog.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(part for part in err["loc"] if part != "[key]")

@@ -52,11 +52,15 @@ def prepare() -> None:
               show_default=True, help="corosync totem token in ms.")
 @click.option("--timeout", type=float, default=lifecycle.QUORUM_TIMEOUT, show_default=True,
               help="Seconds to wait for quorum.")
-def up(nodes: int, name: str, subnet: str | None, token_ms: int, timeout: float) -> None:
+@click.option("--core-only", is_flag=True, help="Its deployment lists Keystone and ngha's "
+              "probe only, not the OpenStack control plane (faster to apply, ~1.5 GB less "
+              "memory per node).")
+def up(nodes: int, name: str, subnet: str | None, token_ms: int, timeout: float,
+       core_only: bool) -> None:
     """Boot the nodes, form the cluster, wait for quorum; print the deployment file."""
     require_root()
     result = lifecycle.up(name, nodes=nodes, subnet=subnet, token_ms=token_ms,
-                          progress=_progress, timeout=timeout)
+                          progress=_progress, timeout=timeout, openstack=not core_only)
     s = result.state
     _progress(f"lab {s.name} is up: {', '.join(f'{n.name}={n.address}' for n in s.nodes)}, "
               f"client={s.client.address}; quorum after {result.seconds_to_quorum:.1f} s")
@@ -174,9 +178,12 @@ _freezer_command("thaw", False, "thawed", "Resume a frozen NODE.")
 
 @lab.command()
 @_name_option
-def check(name: str) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="One record per check: name, ok, seconds, detail.")
+def check(name: str, as_json: bool) -> None:
     """From the lab's client, through the VIPs: a Keystone token (validated by every
-    node), a probe write read back, an RPC round-trip, the worker's heartbeat."""
+    node), a probe write read back, an RPC round-trip, the worker's heartbeat; with the
+    OpenStack control plane, each service end to end (openstack_check)."""
     from rich.table import Table
 
     from ngha.cli.output import console
@@ -186,7 +193,13 @@ def check(name: str) -> None:
     require_root()
     session = Lab.read(name)
     target = Target.load(session.paths.deployment_file)
-    rows = client_check(session, target.secrets.value("admin_password"))
+    rows = client_check(session, target.secrets.value("admin_password"),
+                        openstack=bool(target.configured))
+    if as_json:
+        click.echo(json.dumps([{"name": r["check"], "ok": r["ok"],
+                                "seconds": round(r["ms"] / 1000, 2), "detail": r["detail"]}
+                               for r in rows], indent=2))
+        sys.exit(0 if rows and all(r["ok"] for r in rows) else 1)
     table = Table(title=f"lab {name}: checks from the client ({session.state.client.address}) "
                         "through the VIPs")
     for column in ("check", "result", "ms"):

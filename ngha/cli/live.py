@@ -118,9 +118,13 @@ def print_plan(result) -> None:
                             _nodes(set(result.reload_systemd), every))
         console.print(changes)
     if result.pending_tasks:
-        console.print("one-off tasks to run: " + "; ".join(
-            t.description + ("" if t.ready else " (after the core services run)")
-            for t in result.pending_tasks))
+        tasks = Table(title="one-off tasks to run, in order (once, on one node)")
+        for column in ("task", "what", "when"):
+            tasks.add_column(column)
+        for t in result.pending_tasks:
+            tasks.add_row(t.name, t.description,
+                          "now" if t.ready else "after the core services run")
+        console.print(tasks)
     for note in result.notes:
         console.print(f"note: {note}")
     for node, why in result.unreachable.items():

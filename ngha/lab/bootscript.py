@@ -68,6 +68,14 @@ mount -t mqueue -o nosuid,nodev,noexec mqueue "$root/dev/mqueue"
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$root/run"
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/tmp"
 
+# The lab's shared directory (standing for NFS: Glance's image store), the same on
+# every node; bound from the host's view before the node's root replaces it.
+shared=$node_dir/../../shared
+if [ -d "$shared" ]; then
+    mkdir -p "$root/srv/ngha-lab-shared"
+    mount --bind "$shared" "$root/srv/ngha-lab-shared"
+fi
+
 hostname "$name"
 cd "$root"
 pivot_root . .

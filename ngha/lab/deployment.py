@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from ngha.lab import fencing
+from ngha.lab.layout import SHARED_MOUNT
 from ngha.lab.state import LabState
 from ngha.model.deployment import SECRET_NAMES, Deployment
 from ngha.render.corosync import CorosyncSettings, settings_from_deployment
@@ -35,19 +36,33 @@ def write_secrets(secrets_dir: Path) -> dict[str, Path]:
 # What the lab runs besides the core: Keystone and memcached, and ngha's probe (an API on
 # every node and an active/passive worker) so the database and broker paths can be seen.
 LAB_SERVICES = ("keystone", "memcached", "ngha-probe", "ngha-probe-worker")
+# The OpenStack control plane (without `lab up --core-only`), cinder-volume active/passive.
+OPENSTACK_SERVICES = ("glance-api", "placement-api", "nova-api", "nova-conductor",
+                      "nova-scheduler", "neutron-server", "neutron-rpc-server", "cinder-api",
+                      "cinder-scheduler", "cinder-volume", "heat-api", "heat-engine")
+# Cinder's own fake driver stands for a storage backend (it needs python3-fixtures).
+OPENSTACK = {"region": "RegionOne", "glance_store": f"{SHARED_MOUNT}/glance-images",
+             "settings": {"cinder": {
+                 "DEFAULT": {"enabled_backends": "fake"},
+                 "fake": {"volume_driver": "cinder.tests.fake_driver.FakeLoggingVolumeDriver",
+                          "volume_backend_name": "fake"}}},
+             "extra_packages": ["python3-fixtures"]}
 # Three nodes with everything running must fit in 3 GB on a 2-core machine.
 LAB_TUNING = {"keystone_workers": 2, "keystone_threads": 4,
               "innodb_buffer_pool_size": "32M", "mariadb_max_connections": 200,
               "haproxy_maxconn": 4096, "keystone_password_hash_rounds": 4,
               # every node reads the host's load average: three nodes' load on 2 cores
-              "pacemaker_load_threshold": "1000%"}
+              "pacemaker_load_threshold": "1000%",
+              # one worker per OpenStack daemon and API: 12 services on 3 nodes in ~4.5 GB
+              "openstack_workers": 1, "openstack_api_processes": 1,
+              "openstack_api_threads": 2}
 
 
 def lab_deployment_data(state: LabState, secret_files: dict[str, Path]) -> dict:
     """The lab as a deployment: Debian units, knet without crypto (a private bridge inside
     namespaces; an authkey would be one more secret to hand out), the lab's token, and
     fencing through the lab's fence daemon (docs/lab.md)."""
-    return {
+    data = {
         "cluster": state.name,
         "profile": "nextgen",
         "distro": "debian",
@@ -56,11 +71,14 @@ def lab_deployment_data(state: LabState, secret_files: dict[str, Path]) -> dict:
                      "blackbox": False},
         "nodes": [{"name": n.name, "address": n.address} for n in state.nodes],
         "vips": dict(state.vips),
-        "services": list(LAB_SERVICES),
+        "services": list(LAB_SERVICES) + (list(OPENSTACK_SERVICES) if state.openstack else []),
         "secrets": {name: {"file": str(path)} for name, path in sorted(secret_files.items())},
         "fencing": lab_fencing(state),
         "tuning": dict(LAB_TUNING),
     }
+    if state.openstack:
+        data["openstack"] = OPENSTACK
+    return data
 
 
 def lab_fencing(state: LabState) -> dict:

@@ -23,6 +23,9 @@ CLIENT_NAME = "client"
 _LAB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 
+SHARED_MOUNT = "/srv/ngha-lab-shared"
+
+
 def state_root() -> Path:
     return Path(os.environ.get("NGHA_LAB_STATE_ROOT", DEFAULT_STATE_ROOT))
 
@@ -90,6 +93,12 @@ class LabPaths:
 
     def node_dir(self, node: str) -> Path:
         return self.dir / "nodes" / node
+
+    @property
+    def shared(self) -> Path:
+        """Mounted at SHARED_MOUNT in every node (the boot script finds it next to the
+        nodes' directories): what NFS would be between real controllers."""
+        return self.dir / "shared"
 
     def upper(self, node: str) -> Path:
         """The node's disk: survives crash + boot, removed by down."""

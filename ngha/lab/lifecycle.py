@@ -62,9 +62,11 @@ def _interruptible() -> Iterator[None]:
             signal.signal(s, h)
 
 
-def new_state(name: str, plan: addressing.AddressPlan, token_ms: int) -> LabState:
+def new_state(name: str, plan: addressing.AddressPlan, token_ms: int,
+              openstack: bool = True) -> LabState:
     names = NetnsNames(name)
     return LabState(
+        openstack=openstack,
         name=name,
         subnet=str(plan.subnet),
         token_ms=token_ms,
@@ -84,7 +86,7 @@ def _check_token(token_ms: int) -> None:
 
 def up(name: str, nodes: int = 3, subnet: str | None = None,
        token_ms: int = DEFAULT_TOKEN_MS, progress: Progress = _quiet,
-       timeout: float = QUORUM_TIMEOUT) -> UpResult:
+       timeout: float = QUORUM_TIMEOUT, openstack: bool = True) -> UpResult:
     paths = lab_paths(name)
     layout = check_prerequisites(paths.root)
     routes = addressing.host_routes()
@@ -100,7 +102,7 @@ def up(name: str, nodes: int = 3, subnet: str | None = None,
         if lab_exists(paths, layout):
             progress(f"removing the remains of an interrupted `lab up` of {name}")
             teardown(paths, layout, remove_dir=False)
-        state = new_state(name, plan, token_ms)
+        state = new_state(name, plan, token_ms, openstack)
         save_state(state, paths.state_file)
         try:
             with _interruptible():
@@ -148,6 +150,7 @@ def _build(paths: LabPaths, layout: CgroupLayout, state: LabState, progress: Pro
                        host_keys[record.name], client_key, fence_key)
     fencing.start_daemon(paths, state)
 
+    paths.shared.mkdir(mode=0o755, exist_ok=True)
     progress("booting nodes")
     for record in state.nodes:
         _start_node(paths, layout, state, record)

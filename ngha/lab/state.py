@@ -62,6 +62,8 @@ class LabState:
     # False until `up` finished: a lab found incomplete was left by an interrupted `up`.
     complete: bool = False
     version: int = STATE_VERSION
+    # its deployment lists the OpenStack control plane (False: `lab up --core-only`)
+    openstack: bool = True
 
     @property
     def prefixlen(self) -> int:

@@ -113,11 +113,18 @@ def apply_patch(cluster: LiveCluster, patch: CibPatch, node: str | None = None) 
                        f"({PATCH_ATTEMPTS} attempts)", fix="run the command again")
 
 
+HELD = "ngha-held"  # the id suffix of the target-role that holds a new resource back
+
+
 def plan_configuration(cib: LiveCib, desired: ClusterConfig, profile: str,
-                       verify: bool = True) -> ConfigurationChange:
+                       verify: bool = True, hold: frozenset[str] = frozenset()
+                       ) -> ConfigurationChange:
     """The desired configuration merged into exactly the CIB read (only what ngha owns
-    replaced), checked by crm_verify, and the patch that makes it."""
+    replaced), checked by crm_verify, and the patch that makes it. `hold`: resources
+    that, when this change adds them, are added stopped (see held_resources)."""
     candidate, changes = merge(cib.tree(), desired, profile)
+    for resource in hold & set(changes.resources_added):
+        _add_held(candidate, resource)
     patch = make_patch(cib, candidate)
     # nothing to change: the live configuration is the one Pacemaker already accepted
     if verify and not patch.empty:
@@ -128,8 +135,34 @@ def plan_configuration(cib: LiveCib, desired: ClusterConfig, profile: str,
     return ConfigurationChange(candidate, changes, patch)
 
 
+def _add_held(candidate: etree._Element, resource: str) -> None:
+    element = candidate.find(f"configuration/resources//*[@id='{resource}']")
+    meta = element.find("meta_attributes")
+    if meta is None:
+        meta = etree.Element("meta_attributes", {"id": f"{resource}-meta_attributes"})
+        operations = element.find("operations")
+        if operations is not None:
+            operations.addprevious(meta)
+        else:
+            element.append(meta)
+    etree.SubElement(meta, "nvpair", {"id": f"{resource}-{HELD}", "name": "target-role",
+                                      "value": "Stopped"})
+
+
+def held_resources(cib: LiveCib) -> list[str]:
+    """Resources ngha added stopped, to start once what they need exists (an A/P
+    OpenStack service before its database schema): ngha's own target-role, told apart
+    from an operator's by its id, so an apply killed before the release still releases
+    them, and an operator's `pcs resource disable` is never undone."""
+    return [pair.get("id").removesuffix(f"-{HELD}")
+            for pair in cib.tree().iterfind(
+                "configuration/resources//meta_attributes/nvpair[@name='target-role']")
+            if pair.get("id", "").endswith(f"-{HELD}")]
+
+
 def push_configuration(cluster: LiveCluster, desired: ClusterConfig, profile: str, *,
                        first: ConfigurationChange | None = None,
+                       hold: frozenset[str] = frozenset(),
                        check: Callable[[ConfigurationChange], None] | None = None,
                        progress: Callable[[str], None] = lambda _: None
                        ) -> ConfigurationChange:
@@ -140,7 +173,8 @@ def push_configuration(cluster: LiveCluster, desired: ClusterConfig, profile: st
     change = first
     for attempt in range(1, PLAN_ATTEMPTS + 1):
         if change is None:
-            change = plan_configuration(pacemaker.read_cib(cluster), desired, profile)
+            change = plan_configuration(pacemaker.read_cib(cluster), desired, profile,
+                                        hold=hold)
         if change.patch.empty:
             return change
         if check is not None:

@@ -5,7 +5,7 @@ heartbeat. Standard library only; prints one JSON list.
 
     python -m ngha.measurement.client_check CONFIG.json
 CONFIG (mode 0600, it holds the Keystone password): {"public_vip", "nodes": {name: address},
-"admin_password"}.
+"admin_password", "openstack": true when the control plane is deployed (openstack_check)}.
 """
 
 from __future__ import annotations
@@ -25,6 +25,16 @@ def timed(name: str, work) -> dict:
         ok, detail = False, f"{type(exc).__name__}: {exc}"
     return {"check": name, "ok": ok, "detail": detail,
             "ms": round((time.monotonic() - started) * 1000, 1)}
+
+
+def openstack_rows(vip: str, config: dict) -> list[dict]:
+    from ngha.measurement.openstack_check import Cloud, checks
+    try:
+        cloud = Cloud(f"http://{vip}:5000", config["admin_password"])
+    except Exception as exc:  # noqa: BLE001 - no token: every OpenStack check fails
+        return [{"check": "openstack: a token with the service catalog", "ok": False,
+                 "detail": f"{type(exc).__name__}: {exc}", "ms": 0}]
+    return [timed(name, work) for name, work in checks(cloud, config["nodes"])]
 
 
 def main(argv: list[str]) -> int:
@@ -88,6 +98,8 @@ def main(argv: list[str]) -> int:
              timed("probe: the write read back", read),
              timed("probe: an RPC round-trip over RabbitMQ", rpc),
              timed("probe: the active/passive worker's heartbeat", worker)]
+    if config.get("openstack"):
+        rows += openstack_rows(vip, config)
     print(json.dumps(rows))
     return 0 if all(r["ok"] for r in rows) else 1
 

@@ -132,7 +132,7 @@ def acknowledged_ids(samples: list[Sample]) -> list[int]:
     return sorted(s.id for s in samples if s.path == "db_write" and s.ok and s.id is not None)
 
 
-def client_check(lab: Lab, admin_password: str) -> list[dict]:
+def client_check(lab: Lab, admin_password: str, openstack: bool = False) -> list[dict]:
     """One round of checks through the VIPs from the client namespace
     (ngha.measurement.client_check); the password travels in a 0600 file, never in argv."""
     with tempfile.TemporaryDirectory(prefix="ngha-check-") as tmp:
@@ -141,10 +141,10 @@ def client_check(lab: Lab, admin_password: str) -> list[dict]:
         with os.fdopen(fd, "w") as f:
             json.dump({"public_vip": lab.state.vips["public"],
                        "nodes": {n.name: n.address for n in lab.state.nodes},
-                       "admin_password": admin_password}, f)
+                       "admin_password": admin_password, "openstack": openstack}, f)
         argv = lab.enter_prefix("client") + [sys.executable, "-m", "ngha.measurement.client_check",
                                              str(config)]
-        result = run_process(argv, timeout=120)
+        result = run_process(argv, timeout=600 if openstack else 120)
     out = result.text()[0].strip()
     try:
         return json.loads(out.splitlines()[-1]) if out else []

@@ -28,8 +28,11 @@ HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # database_password: every service's database user; rabbitmq_password: the services' broker
 # user (the Erlang cookie is derived from it); redis_password: Redis and HAProxy's check;
-# admin_password: Keystone's bootstrap admin.
-SECRET_NAMES = ("database_password", "rabbitmq_password", "redis_password", "admin_password")
+# admin_password: Keystone's bootstrap admin; service_password: the OpenStack services'
+# Keystone users (each project's own password is derived from it, as each project's
+# database password is from database_password: see model/secrets.py).
+SECRET_NAMES = ("database_password", "rabbitmq_password", "redis_password", "admin_password",
+                "service_password")
 # Parameter names that hold a credential (password, api/access keys, IPMI Kg key, SNMP
 # community ...): never accepted inline in fencing parameters, they would land in the CIB.
 SECRET_PARAMETER = re.compile(
@@ -276,6 +279,72 @@ class Tuning(Strict):
     # slow notify can hold up a VIP's move. Nodes that share their CPUs (the lab's three
     # nodes all read the host's load average) want it high.
     pacemaker_load_threshold: str | None = Field(None, pattern=r"^[1-9][0-9]{0,4}%$")
+    # The OpenStack services ngha configures: workers of each daemon (conductor,
+    # scheduler, engine, RPC server ...) and each uwsgi API's processes and threads.
+    # Each worker costs ~100-130 MiB.
+    openstack_workers: StrictInt = Field(2, ge=1, le=64)
+    openstack_api_processes: StrictInt = Field(2, ge=1, le=64)
+    openstack_api_threads: StrictInt = Field(4, ge=1, le=256)
+
+
+class OpenStack(Strict):
+    """ngha installs, configures and registers the listed OpenStack services (the catalog
+    entries that name a project): omit it where another tool configures them, and ngha
+    only places them (units, Pacemaker, retry settings)."""
+
+    region: str = Field("RegionOne", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    # Glance's file store: shared by every node (NFS, CephFS), or an image uploaded
+    # through one node is missing on the others
+    glance_store: str = "/var/lib/glance/images"
+    # per project, section -> option -> value, written after ngha's own settings: a
+    # cinder-volume backend goes here (`cinder: {DEFAULT: {enabled_backends: b1}, b1: ...}`)
+    settings: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
+    # installed with the services (e.g. a backend driver's libraries)
+    extra_packages: tuple[str, ...] = ()
+
+    @field_validator("glance_store")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        problem = config_path_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _scalars_as_text(cls, value: object) -> object:
+        # "workers: 2" or "debug: true" are ordinary in YAML; ini files hold text
+        if not isinstance(value, dict):
+            return value
+        return {project: {section: {k: (str(v).lower() if isinstance(v, bool) else str(v))
+                                    if isinstance(v, (int, float, bool)) else v
+                                    for k, v in options.items()}
+                          if isinstance(options, dict) else options
+                          for section, options in sections.items()}
+                if isinstance(sections, dict) else sections
+                for project, sections in value.items()}
+
+    @field_validator("settings")
+    @classmethod
+    def _settings(cls, value: dict[str, dict[str, dict[str, str]]]) -> dict:
+        for sections in value.values():
+            for section, options in sections.items():
+                if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,100}", section):
+                    raise ValueError("not an ini section name (letters, digits, '_.-')")
+                for option, text in options.items():
+                    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,100}", option):
+                        raise ValueError("not an ini option name (letters, digits, '_.-')")
+                    if "\n" in text:
+                        raise ValueError("an ini value must be one line")
+        return value
+
+    @field_validator("extra_packages")
+    @classmethod
+    def _packages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9+.-]{0,100}", name):
+                raise ValueError("not a package name (e.g. python3-fixtures)")
+        return value
 
 
 class Deployment(Strict):
@@ -290,6 +359,7 @@ class Deployment(Strict):
     secrets: dict[str, SecretRef] = Field(default_factory=dict)
     fencing: Fencing | None = None
     tuning: Tuning = Tuning()
+    openstack: OpenStack | None = None
 
     @field_validator("cluster")
     @classmethod

@@ -20,6 +20,22 @@ from ngha.model.deployment import Deployment
 
 # derived secret -> (the secret it is computed from, what it is for)
 DERIVED = {"rabbitmq_cookie": ("rabbitmq_password", b"ngha erlang cookie")}
+# Each OpenStack project's own passwords, <project>_database_password and
+# <project>_service_password (its Keystone user): one secret each to hand out, yet no two
+# projects share a password, and no password gives away another (HMAC is one-way).
+PER_PROJECT = {"_database_password": "database_password",
+               "_service_password": "service_password"}
+
+
+def derivation(name: str) -> tuple[str, bytes] | None:
+    """(the secret it is computed from, what it is for), or None for a configured one."""
+    if name in DERIVED:
+        return DERIVED[name]
+    for suffix, base in PER_PROJECT.items():
+        project = name.removesuffix(suffix)
+        if name.endswith(suffix) and project and name != base:
+            return base, f"ngha {suffix.strip('_')} of {project}".encode()
+    return None
 
 
 UNSAFE = "\"'\\#`$"
@@ -36,16 +52,16 @@ class Secrets:
         self._cache: dict[str, str] = {}
 
     def has(self, name: str) -> bool:
-        base = DERIVED[name][0] if name in DERIVED else name
-        return base in self.deployment.secrets
+        derived = derivation(name)
+        return (derived[0] if derived else name) in self.deployment.secrets
 
     def value(self, name: str) -> str:
         if name not in self._cache:
-            self._cache[name] = self._derive(name) if name in DERIVED else self._read(name)
+            derived = derivation(name)
+            self._cache[name] = self._derive(*derived) if derived else self._read(name)
         return self._cache[name]
 
-    def _derive(self, name: str) -> str:
-        base, purpose = DERIVED[name]
+    def _derive(self, base: str, purpose: bytes) -> str:
         return hmac.new(self.value(base).encode(), purpose, hashlib.sha256).hexdigest().upper()
 
     def _read(self, name: str) -> str:

@@ -13,6 +13,7 @@ from ngha.model.deployment import SECRET_NAMES, Deployment
 from ngha.model.environment import HEAT_NONE, Environment
 from ngha.model.networks import validate_networks
 from ngha.model.resolve import deployed_services, unit_of
+from ngha.model.validate_openstack import validate_openstack
 from ngha.model.warning import LoadWarning
 from ngha.names import did_you_mean
 from ngha.yamlfile import YamlDocument, format_loc
@@ -34,6 +35,7 @@ def validate_semantics(doc: YamlDocument, deployment: Deployment, catalog: Catal
     _roles(deployment, catalog, fail)
     _secrets(deployment, fail)
     _fencing(deployment, fail)
+    validate_openstack(deployment, catalog, fail)
     _core_owned_by_pacemaker(catalog, environment)
     return _two_node_fencing(doc, deployment)
 

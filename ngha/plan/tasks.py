@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
 
-from ngha.facts import ClusterView, RabbitUsersFact, SqlFact
+from ngha.facts import ClusterView, RabbitUsersFact
 from ngha.facts.rabbitmq import AmqpLoginFact
 from ngha.facts.keys import KeyDigestsFact
 from ngha.live.cluster import LiveCluster
-from ngha.live.errors import ClusterError
+from ngha.plan.openstack_tasks import project_tasks
+from ngha.plan.task import Task, TaskContext, create_database, database_exists
 from ngha.targets import Target
 from ngha.render.context import service_address, url_host
 from ngha.render.keystone import KEY_DIRS
@@ -27,51 +27,6 @@ from ngha.render.rabbitmq import RABBIT_USER
 
 ADMIN_USER = "admin"
 REGION = "RegionOne"
-
-
-@dataclass
-class TaskContext:
-    cluster: LiveCluster
-    target: Target
-    view: ClusterView
-
-    @property
-    def galera_node(self) -> str | None:
-        nodes = self.view.promoted_on(self.target.desired_ids.get("galera", "galera-master"))
-        return nodes[0] if nodes else None
-
-    @property
-    def rabbit_node(self) -> str | None:
-        nodes = self.view.running_on(self.target.desired_ids.get("rabbitmq", "rabbitmq-clone"))
-        return nodes[0] if nodes else None
-
-    def query(self, statements: str, what: str) -> list[tuple[str, ...]]:
-        """A read: the rows, from a promoted Galera member."""
-        return self.cluster.read(SqlFact(statements, what), self._sql_node(), timeout=60)
-
-    def execute(self, statements: str, what: str) -> None:
-        """A change (the statements may hold a password: stdin only, never logged)."""
-        self.cluster.run(self._sql_node(), ["mysql", "--batch", "--skip-column-names"],
-                         stdin=statements, timeout=60, what=what)
-
-    def _sql_node(self) -> str:
-        node = self.galera_node
-        if node is None:
-            raise ClusterError("Galera is promoted nowhere: cannot run SQL")
-        return node
-
-
-@dataclass(frozen=True)
-class Task:
-    name: str
-    description: str
-    needs: str  # "galera" or "rabbitmq": the core service that must be up first
-    check: Callable[[TaskContext], bool]
-    run: Callable[[TaskContext], None]
-
-    def ready(self, ctx: TaskContext) -> bool:
-        """Its core service runs, so it can run (and be checked) now."""
-        return (ctx.galera_node if self.needs == "galera" else ctx.rabbit_node) is not None
 
 
 @dataclass(frozen=True)
@@ -108,8 +63,8 @@ def tasks_for(target: Target) -> list[Task]:
         databases.append(("ngha_probe", "ngha_probe"))
     for database, user in databases:
         tasks.append(Task(f"database-{database}", f"database {database!r} and its user on "
-                          "Galera", "galera", _database_exists(database, user),
-                          _create_database(database, user)))
+                          "Galera", "galera", database_exists(database, user),
+                          create_database(database, user)))
     if "keystone" in deployed:
         tasks += [
             Task("keystone-db-sync", "Keystone's schema (keystone-manage db_sync)", "galera",
@@ -120,7 +75,7 @@ def tasks_for(target: Target) -> list[Task]:
                  "endpoints (keystone-manage bootstrap)", "galera", _bootstrapped,
                  _keystone_bootstrap),
         ]
-    return tasks
+    return tasks + project_tasks(target)
 
 
 # --- RabbitMQ --------------------------------------------------------------------------
@@ -148,31 +103,6 @@ def _create_rabbit_user(ctx: TaskContext) -> None:
                     timeout=60, what=f"rabbitmqctl add_user {RABBIT_USER}")
     ctx.cluster.run(node, ["rabbitmqctl", "set_permissions", "-p", "/", RABBIT_USER,
                            ".*", ".*", ".*"], timeout=60, what="rabbitmqctl set_permissions")
-
-
-# --- databases -------------------------------------------------------------------------
-
-def _database_exists(database: str, user: str) -> Callable[[TaskContext], bool]:
-    def check(ctx: TaskContext) -> bool:
-        if ctx.galera_node is None:
-            return False
-        rows = ctx.query(f"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE "
-                         f"SCHEMA_NAME='{database}';\n"
-                         f"SELECT COUNT(*) FROM mysql.user WHERE User='{user}' AND Host='%';\n",
-                         what=f"look for database {database}")
-        return rows == [("1",), ("1",)]
-    return check
-
-
-def _create_database(database: str, user: str) -> Callable[[TaskContext], None]:
-    def run(ctx: TaskContext) -> None:
-        password = ctx.target.secrets.value("database_password")
-        ctx.execute(f"CREATE DATABASE IF NOT EXISTS `{database}`;\n"
-                    f"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY '{password}';\n"
-                    f"ALTER USER '{user}'@'%' IDENTIFIED BY '{password}';\n"
-                    f"GRANT ALL PRIVILEGES ON `{database}`.* TO '{user}'@'%';\n",
-                    what=f"create database {database}")
-    return run
 
 
 # --- Keystone --------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ngha.catalog import Project, load_projects
 from ngha.model.load import LoadedDeployment
 from ngha.profiles.desired import (ClusterConfig, DesiredState, NodeState,
                                    ServicePlacement, UnitPlan)
@@ -60,11 +61,22 @@ def _node_states(loaded: LoadedDeployment) -> tuple[NodeState, ...]:
 
 def _oslo_settings(loaded: LoadedDeployment) -> dict[str, dict[str, dict[str, str]]]:
     settings: dict[str, dict[str, dict[str, str]]] = {}
+    projects = load_projects().projects
     for service in loaded.services:
+        project = projects.get(service.spec.project or "")
         for path in service.config_files:
             sections = settings.setdefault(path, {})
             if service.spec.database:
-                sections.setdefault("database", {}).update(DATABASE_RETRY)
+                for group in _database_groups(project):
+                    sections.setdefault(group, {}).update(DATABASE_RETRY)
             if service.spec.broker:
                 sections.setdefault("oslo_messaging_rabbit", {}).update(RABBIT_RETRY)
     return {path: sections for path, sections in sorted(settings.items()) if sections}
+
+
+def _database_groups(project: Project | None) -> list[str]:
+    """Every oslo.db group the service reads a connection from: nova's [api_database] and
+    placement's [placement_database] retry only if told so in their own group."""
+    groups = [name for name, options in (project.settings if project else {}).items()
+              if "connection" in options]
+    return groups or ["database"]

@@ -9,19 +9,15 @@ ini's own `processes = 8` would otherwise win, ~135 MiB a worker).
 
 from __future__ import annotations
 
+from ngha.render.connections import KEYSTONE_PORT as PORT
+from ngha.render.connections import database_url
 from ngha.render.context import NodeContext, url_host
-from ngha.render.nodefiles import NodeDirectory, NodeFile, secret
+from ngha.render.nodefiles import NodeDirectory, NodeFile
 
 CONF = "/etc/keystone/keystone.conf.d/40-ngha.conf"
 DEFAULTS = "/etc/default/keystone"
 KEY_DIRS = ("/etc/keystone/fernet-keys", "/etc/keystone/credential-keys")
-PORT = 5000
-
-
-def database_url(ctx: NodeContext, user: str, database: str) -> str:
-    host = url_host(ctx.vip("internal_api", "control") or ctx.address)
-    return (f"mysql+pymysql://{user}:{secret('database_password', url=True)}@{host}/"
-            f"{database}")
+__all__ = ["CONF", "DEFAULTS", "KEY_DIRS", "PORT", "keystone_files"]
 
 
 def keystone_files(ctx: NodeContext) -> list[NodeFile | NodeDirectory]:

@@ -15,8 +15,9 @@ def fragment_path(config_file: str) -> str:
     return posixpath.join(f"{config_file}.d", FRAGMENT_NAME).lstrip("/")
 
 
-def render_fragment(sections: dict[str, dict[str, str]]) -> str:
-    lines = ["# Managed by ngha: retry the database and the message broker forever."]
+def render_fragment(sections: dict[str, dict[str, str]],
+                    title: str = "retry the database and the message broker forever") -> str:
+    lines = [f"# Managed by ngha: {title}."]
     for section, options in sections.items():
         lines.append("")
         lines.append(f"[{section}]")

@@ -5,18 +5,11 @@ from __future__ import annotations
 
 from ngha.probe import (CONFIG_DIR, CONFIG_FILE, DEFAULT_PORT, INSTALL_PATH, service_source,
                         unit_source)
-from ngha.render.context import NodeContext, service_address, url_host
-from ngha.render.keystone import database_url
-from ngha.render.nodefiles import NodeDirectory, NodeFile, secret
-from ngha.render.rabbitmq import RABBIT_USER
+from ngha.render.connections import database_url, transport_url
+from ngha.render.context import NodeContext
+from ngha.render.nodefiles import NodeDirectory, NodeFile
 
 PORT = DEFAULT_PORT
-
-
-def transport_url(ctx: NodeContext) -> str:
-    hosts = ",".join(f"{RABBIT_USER}:{secret('rabbitmq_password', url=True)}@"
-                     f"{url_host(service_address(n))}:5672" for n in ctx.peers("rabbitmq"))
-    return f"rabbit://{hosts}/"
 
 
 def probe_files(ctx: NodeContext, units: list[str]) -> list[NodeFile | NodeDirectory]:

@@ -14,6 +14,7 @@ from ngha.render.haproxy import (SECRETS_DROPIN, SECRETS_FILE, SYSCTL, SYSCTL_PA
                                  haproxy_environment, render_haproxy)
 from ngha.render.keystone import keystone_files
 from ngha.render.nodefiles import NodeDirectory, NodeFile, NodeFiles
+from ngha.render.openstack import openstack_files
 from ngha.render.oslo import fragment_path, render_fragment
 from ngha.render.probe import probe_files
 from ngha.render.rabbitmq import rabbitmq_files
@@ -57,6 +58,7 @@ def node_files_for(loaded: LoadedDeployment, desired: DesiredState,
         files += redis_files(ctx)
     if "keystone" in deployed:
         files += keystone_files(ctx)
+    files += openstack_files(ctx)
     probes = [deployed[name].unit for name in PROBE_UNITS if name in deployed]
     if probes:
         files += probe_files(ctx, probes)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ngha.facts.units import unit_name
 from ngha.lab.session import default_deployment
 from ngha.live.cluster import LiveCluster
 from ngha.live.connect import connect
@@ -90,6 +91,27 @@ class Target:
     def services(self) -> dict[str, str]:
         """deployed service -> its manager"""
         return {s.name: s.manager for s in self.loaded.services}
+
+    @cached_property
+    def configured(self) -> tuple[str, ...]:
+        """The deployed services ngha configures (those with a project, when the
+        deployment has an `openstack:` section)."""
+        if self.loaded.deployment.openstack is None:
+            return ()
+        return tuple(s.name for s in self.loaded.services if s.spec.project)
+
+    @cached_property
+    def configured_units(self) -> frozenset[str]:
+        """Their systemd units, as systemctl names them (nova-api.service)."""
+        return frozenset(unit_name(s.unit) for s in self.loaded.services
+                         if s.name in self.configured)
+
+    @cached_property
+    def held_back(self) -> frozenset[str]:
+        """Pacemaker resources of services ngha configures: added stopped, and started
+        once the one-off tasks they need (their schema) are done."""
+        return frozenset(self.desired_ids[name] for name in self.configured
+                         if name in self.desired_ids)
 
 
 def open_target(deployment: str | Path | None = None, profile: str | None = None,

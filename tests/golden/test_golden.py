@@ -21,6 +21,7 @@ CASES = {
     "reference-nextgen": (EXAMPLES / "reference-3ctl.yaml", "nextgen"),
     "reference-legacy": (EXAMPLES / "reference-3ctl.yaml", "legacy"),
     "lab-nextgen": (EXAMPLES / "lab-3ctl.yaml", "nextgen"),
+    "lab-legacy": (EXAMPLES / "lab-3ctl.yaml", "legacy"),
     "fencing-nextgen": (INPUTS / "fencing-3ctl.yaml", "nextgen"),
     "fencing-2node-nextgen": (INPUTS / "fencing-2node.yaml", "nextgen"),
     "ipv6-nextgen": (INPUTS / "ipv6-3ctl.yaml", "nextgen"),

@@ -102,9 +102,12 @@ def test_declared_active_passive_service_goes_to_pacemaker(write_yaml):
 def test_debian_flavour_unit_names():
     state = desired("nextgen", EXAMPLES / "lab-3ctl.yaml")
     units = {p.unit for p in state.nodes[0].enable}
-    assert units == {"keystone", "memcached", "ngha-probe"}
+    assert units == {"keystone", "memcached", "ngha-probe", "glance-api", "placement-api",
+                     "nova-api", "nova-conductor", "nova-scheduler", "neutron-api",
+                     "neutron-rpc-server", "cinder-api", "cinder-scheduler", "heat-api",
+                     "heat-engine"}
     assert {p.unit for p in state.nodes[0].disable} >= {"redis-server", "mariadb",
-                                                        "ngha-probe-worker"}
+                                                        "ngha-probe-worker", "cinder-volume"}
 
 
 def test_roles_add_node_attributes_and_exclusive_rules():

@@ -1,0 +1,162 @@
+"""One-off tasks of the OpenStack projects ngha configures, made from the catalog's data:
+per project its databases and user, its schema steps (run once, on one node, as the
+project's user), and its Keystone registration (through Keystone's API, so it runs
+after the services have started: `late`).
+
+Each check reads the real state from the database: a schema step is done when the table
+or row its data names exists; a registration when the user, the roles and exactly the
+endpoints wanted are in Keystone's tables.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Callable
+
+from ngha.catalog import Project, load_projects
+from ngha.live.errors import ClusterError
+from ngha.plan.task import Task, TaskContext, create_database, database_exists
+from ngha.render.context import url_host
+from ngha.targets import Target
+
+DATABASE_PASSWORD = "{project}_database_password"
+SERVICE_PASSWORD = "{project}_service_password"
+INTERFACES = ("public", "internal", "admin")
+
+
+def configured_projects(target: Target) -> list[Project]:
+    deployment = target.loaded.deployment
+    if deployment.openstack is None:
+        return []
+    projects = load_projects().projects
+    names = dict.fromkeys(s.spec.project for s in target.loaded.services if s.spec.project)
+    return [projects[name] for name in names if name in projects]
+
+
+def project_tasks(target: Target) -> list[Task]:
+    """The tasks, in order: databases, schema steps, then the registrations (late)."""
+    tasks: list[Task] = []
+    projects = configured_projects(target)
+    for project in projects:
+        password = DATABASE_PASSWORD.format(project=project.name)
+        for database in project.databases:
+            tasks.append(Task(
+                f"database-{database}", f"database {database!r} and its user "
+                f"{project.user!r} on Galera", "galera",
+                database_exists(database, project.user),
+                create_database(database, project.user, password)))
+    for project in projects:
+        for number, step in enumerate(project.sync, start=1):
+            tasks.append(Task(
+                f"{project.name}-schema-{number}", f"{project.name}: {' '.join(step.command)}",
+                "galera", _schema_done(step.done), _schema_step(project, step.command)))
+    for project in projects:
+        if project.keystone.services:
+            tasks.append(Task(
+                f"keystone-{project.name}", f"Keystone: user {project.user!r}, "
+                + ", ".join(f"{s.type} endpoints" for s in project.keystone.services),
+                "galera", _registered(project), _register(project), late=True))
+    return tasks
+
+
+# --- schema steps ----------------------------------------------------------------------
+
+def _schema_done(done) -> Callable[[TaskContext], bool]:
+    schema, table = (done.table or done.row.table).split(".")
+    query = (f"SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+             f"TABLE_SCHEMA='{schema}' AND TABLE_NAME='{table}';\n")
+
+    def check(ctx: TaskContext) -> bool:
+        if ctx.galera_node is None:
+            return False
+        if ctx.query(query, what=f"look for {schema}.{table}") != [("1",)]:
+            return False
+        if done.row is None:
+            return True
+        rows = ctx.query(f"SELECT COUNT(*) FROM {done.row.table} WHERE {done.row.where};\n",
+                         what=f"look for {done.row.where} in {done.row.table}")
+        return rows != [("0",)]
+    return check
+
+
+def _schema_step(project: Project, command: tuple[str, ...]) -> Callable[[TaskContext], None]:
+    def run(ctx: TaskContext) -> None:
+        ctx.cluster.run(ctx.galera_node, ["runuser", "-u", project.user, "--", *command],
+                        timeout=900, what=" ".join(command))
+    return run
+
+
+# --- Keystone registration ------------------------------------------------------------------
+
+def wanted_endpoints(target: Target, project: Project) -> set[tuple[str, str, str]]:
+    """(service type, interface, url): public on the public VIP, internal and admin on
+    the internal one."""
+    deployment = target.loaded.deployment
+    vips = dict(deployment.vip_list)
+    internal = vips.get("internal_api") or vips.get("control")
+    public = vips.get("public") or internal
+    found = set()
+    for service in project.keystone.services:
+        for interface in INTERFACES:
+            vip = public if interface == "public" else internal
+            found.add((service.type, interface,
+                       f"http://{url_host(vip.address)}:{service.port}{service.path}"))
+    return found
+
+
+def _registered(project: Project) -> Callable[[TaskContext], bool]:
+    def check(ctx: TaskContext) -> bool:
+        if ctx.galera_node is None or not _keystone_ready(ctx):
+            return False
+        region = ctx.target.loaded.deployment.openstack.region
+        types = ", ".join(f"'{s.type}'" for s in project.keystone.services)
+        roles = ", ".join(f"'{r}'" for r in project.keystone.roles) or "''"
+        rows = ctx.query(
+            f"SELECT 'user', COUNT(*), '' FROM keystone.local_user WHERE "
+            f"name='{project.user}' AND domain_id='default';\n"
+            f"SELECT 'roles', COUNT(*), '' FROM keystone.role WHERE name IN ({roles});\n"
+            f"SELECT s.type, e.interface, e.url FROM keystone.endpoint e JOIN keystone.service "
+            f"s ON s.id = e.service_id WHERE e.region_id='{region}' AND e.enabled=1 AND "
+            f"s.type IN ({types});\n", what=f"look for {project.name} in Keystone")
+        if ("user", "1", "") not in rows:
+            return False
+        if ("roles", str(len(project.keystone.roles)), "") not in rows:
+            return False
+        endpoints = {r for r in rows if r[0] not in ("user", "roles")}
+        return endpoints == wanted_endpoints(ctx.target, project)
+    return check
+
+
+def _keystone_ready(ctx: TaskContext) -> bool:
+    rows = ctx.query("SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+                     "TABLE_SCHEMA='keystone' AND TABLE_NAME='endpoint';\n",
+                     what="look for Keystone's schema")
+    return rows == [("1",)]
+
+
+def _register(project: Project) -> Callable[[TaskContext], None]:
+    def run(ctx: TaskContext) -> None:
+        target = ctx.target
+        deployment = target.loaded.deployment
+        vips = dict(deployment.vip_list)
+        internal = vips.get("internal_api") or vips.get("control")
+        urls: dict[str, dict[str, str]] = {}
+        for kind, interface, url in wanted_endpoints(target, project):
+            urls.setdefault(kind, {})[interface] = url
+        request = {
+            "auth_url": f"http://{url_host(internal.address)}:5000",
+            "admin_password": target.secrets.value("admin_password"),
+            "region": deployment.openstack.region,
+            "roles": list(project.keystone.roles),
+            "users": [{"name": project.user, "password": target.secrets.value(
+                SERVICE_PASSWORD.format(project=project.name))}],
+            "services": [{"name": s.name, "type": s.type, "urls": urls[s.type]}
+                         for s in project.keystone.services]}
+        source = resources.files("ngha.plan").joinpath("keystone_register.py").read_text()
+        node = ctx.galera_node
+        if node is None:
+            raise ClusterError("Galera is promoted nowhere: cannot register in Keystone")
+        ctx.cluster.run(node, ["python3", "-c", source], stdin=json.dumps(request),
+                        timeout=300, what=f"register {project.name} in Keystone")
+    return run
