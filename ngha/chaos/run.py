@@ -84,7 +84,8 @@ def run_one(cluster: LiveCluster, target: Target, lab: Lab, scenario: Scenario, 
             work: Path, progress: Progress) -> dict:
     ensure_fit(cluster, target)
     before = snapshot(cluster, target, pacemaker.read_status(cluster))
-    probes = start_probes(lab, target.secrets.value("admin_password"), work)
+    probes = start_probes(lab, target.secrets.value("admin_password"), work,
+                          openstack=bool(target.configured))
     ctx = Context(cluster=cluster, target=target, lab=lab, quick=quick, progress=progress)
     started = time.time()
     try:

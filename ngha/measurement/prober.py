@@ -5,7 +5,11 @@ of the cloud would be, and sends through the VIPs, every 200 ms on every path:
 - db_write: a probe write that is acknowledged only after its commit (the id is kept:
   every acknowledged id must still be in the database after recovery);
 - rpc: a probe RPC round-trip over RabbitMQ to a server on any node;
-- vip: HAProxy's own stats page on the control VIP (the VIP and HAProxy alone).
+- vip: HAProxy's own stats page on the control VIP (the VIP and HAProxy alone);
+- with the OpenStack control plane, each service's cheapest read that touches its
+  database (image, server, network, volume and stack lists), every second, with a
+  token the prober keeps (its paths wait for the first one; it is renewed every
+  10 minutes, and an old one stays in use while Keystone is away).
 
 Each request's start, end and outcome is one JSON line in the output file. Standard
 library only: it runs under ngha's Python inside the client's network namespace.
@@ -13,8 +17,9 @@ library only: it runs under ngha's Python inside the client's network namespace.
     python -m ngha.measurement.prober CONFIG.json      (SIGTERM ends it)
 
 CONFIG (mode 0600, it holds the Keystone password): {"output": path, "interval": 0.2,
-"timeout": 5, "connect_timeout": 0.25, "paths": {name: {"method", "url", "body"?,
-"expect"}}}.
+"timeout": 5, "connect_timeout": 0.25, "auth"?: {"url", "body"}, "paths": {name:
+{"method", "url" ({project_id} is the token's project), "body"?, "expect", "auth"?: true,
+"interval"?}}}.
 """
 
 from __future__ import annotations
@@ -29,8 +34,41 @@ import time
 from urllib.parse import urlsplit
 
 
+TOKEN_RENEWAL = 600.0
+
+
+class TokenKeeper:
+    """A Keystone token (and its project) for the paths that need one."""
+
+    def __init__(self, auth: dict | None):
+        self.auth = auth
+        self.token: str | None = None
+        self.project = ""
+        self.ready = threading.Event()
+
+    def run(self, stop: threading.Event) -> None:
+        while self.auth and not stop.is_set():
+            try:
+                conn = http.client.HTTPConnection(urlsplit(self.auth["url"]).hostname,
+                                                  urlsplit(self.auth["url"]).port, timeout=10)
+                conn.request("POST", urlsplit(self.auth["url"]).path, body=self.auth["body"],
+                             headers={"Content-Type": "application/json"})
+                response = conn.getresponse()
+                body = response.read()
+                if response.status == 201:
+                    self.project = json.loads(body)["token"]["project"]["id"]
+                    self.token = response.getheader("X-Subject-Token")
+                    self.ready.set()
+                    stop.wait(TOKEN_RENEWAL)
+                    continue
+            except Exception:  # noqa: BLE001 - Keystone away: keep the old token, retry
+                pass
+            stop.wait(2.0)
+
+
 def request(method: str, url: str, body: str | None, timeout: float,
-            connect_timeout: float | None = None) -> tuple[int, bytes]:
+            connect_timeout: float | None = None, token: str | None = None
+            ) -> tuple[int, bytes]:
     """Connecting gets `connect_timeout` (default: `timeout`), the answer `timeout`. The
     prober's URLs are HAProxy's on a VIP: a connection it does not accept at once is a VIP
     nobody holds, and waiting for the kernel's SYN retries (1 s, then 3 s...) would blur
@@ -42,7 +80,10 @@ def request(method: str, url: str, body: str | None, timeout: float,
         conn.connect()
         conn.sock.settimeout(timeout)
         headers = {"Content-Type": "application/json", "Connection": "close"}
-        conn.request(method, parts.path or "/", body=body, headers=headers)
+        if token:
+            headers["X-Auth-Token"] = token
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -50,16 +91,22 @@ def request(method: str, url: str, body: str | None, timeout: float,
 
 
 def probe_loop(name: str, spec: dict, config: dict, out, lock: threading.Lock,
-               stop: threading.Event) -> None:
-    interval, timeout = config.get("interval", 0.2), config.get("timeout", 5.0)
+               stop: threading.Event, keeper: TokenKeeper) -> None:
+    interval = spec.get("interval", config.get("interval", 0.2))
+    timeout = config.get("timeout", 5.0)
     connect_timeout = config.get("connect_timeout", timeout)
+    if spec.get("auth"):
+        while not keeper.ready.wait(0.5):
+            if stop.is_set():
+                return
     next_start = time.time()
     while not stop.is_set():
         started = time.time()
         ok, detail, ident = False, "", None
         try:
-            status, body = request(spec["method"], spec["url"], spec.get("body"), timeout,
-                                   connect_timeout)
+            url = spec["url"].replace("{project_id}", keeper.project)
+            status, body = request(spec["method"], url, spec.get("body"), timeout,
+                                   connect_timeout, keeper.token if spec.get("auth") else None)
             ok = status == spec.get("expect", 200)
             if ok and name == "db_write":
                 ident = json.loads(body).get("id")
@@ -89,10 +136,12 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     lock = threading.Lock()
+    keeper = TokenKeeper(config.get("auth"))
     with open(config["output"], "a") as out:
         threads = [threading.Thread(target=probe_loop, name=name,
-                                    args=(name, spec, config, out, lock, stop))
+                                    args=(name, spec, config, out, lock, stop, keeper))
                    for name, spec in config["paths"].items()]
+        threads.append(threading.Thread(target=keeper.run, name="token", args=(stop,)))
         for thread in threads:
             thread.start()
         while not stop.is_set():

@@ -107,6 +107,9 @@ def migrate(cluster: LiveCluster, source: Target, destination: Target, method: s
         report.details["failed_by_path"] = {p: sum(1 for s in failed if s.path == p)
                                             for p in sorted({s.path for s in samples})}
         report.details["requests"] = len(samples)
+        report.details["failures"] = [
+            {"path": s.path, "at": round(s.t0 - started, 1), "seconds": round(s.t1 - s.t0, 2),
+             "detail": s.detail} for s in failed]
         galera = destination.service_nodes("galera")
         report.lost_writes = len(missing_writes(cluster, galera[0],
                                                 acknowledged_ids(samples)))
@@ -155,7 +158,8 @@ def _start_probes(cluster: LiveCluster, target: Target):
     if target.loaded.deployment.target != "lab":
         return None  # a real cluster: no client of ours in it
     lab = Lab.read(target.loaded.deployment.cluster)
-    return start_probes(lab, target.secrets.value("admin_password"), Path("/var/lib/ngha/chaos"))
+    return start_probes(lab, target.secrets.value("admin_password"), Path("/var/lib/ngha/chaos"),
+                        openstack=bool(target.configured))
 
 
 def _log(cluster: str) -> Path:

@@ -31,7 +31,7 @@ SYSTEMD_UNITS = ["keystone.service", "memcached.service", "ngha-probe.service"]
 @pytest.fixture(scope="module")
 def applied(shared_lab):
     started = time.monotonic()
-    result = ngha("apply", shared_lab, "--json", timeout=600)
+    result = ngha("apply", shared_lab, "--json", timeout=900)
     report = json.loads(result.stdout)
     report["wall_seconds"] = time.monotonic() - started
     report["output"] = result.stdout + result.stderr
@@ -178,7 +178,7 @@ def test_an_apply_killed_half_way_converges(shared_lab, live, view):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert "CIB:" in seen, seen
-    again = ngha("apply", shared_lab, timeout=600)
+    again = ngha("apply", shared_lab, timeout=900)
     assert "every change applied" in again.stdout or "nothing to change" in again.stdout
     assert ngha("plan", shared_lab, check=False).returncode == 0
     # the files were written before the kill, the restarts they owe came after it: the

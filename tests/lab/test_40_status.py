@@ -27,7 +27,7 @@ NODES = ["ctl-0", "ctl-1", "ctl-2"]
 @pytest.fixture(scope="module")
 def deployed(shared_lab):
     # on its own this module deploys the lab first; after test_30 this changes nothing
-    ngha("apply", shared_lab, timeout=600)
+    ngha("apply", shared_lab, timeout=900)
     return shared_lab
 
 

@@ -16,7 +16,7 @@ pytestmark = [*LAB, pytest.mark.timeout(1500)]
 
 @pytest.fixture(scope="module")
 def results(shared_lab, tmp_path_factory):
-    ngha("apply", shared_lab, timeout=600)  # deployed (after test_30 this changes nothing)
+    ngha("apply", shared_lab, timeout=900)  # deployed (after test_30 this changes nothing)
     out = tmp_path_factory.mktemp("chaos") / "results.json"
     run = ngha("chaos", "run", "galera-restart", "controller-crash", "--quick",
                "--deployment", shared_lab, "--json", "-o", str(out), check=False,
@@ -34,7 +34,8 @@ def test_every_result_has_the_fields_others_rely_on(results):
                     "outage_seconds", "recovered_seconds", "failures"):
             assert key in result, key
         assert result["profile"] == "nextgen"
-        assert set(result["outage_seconds"]) == {"keystone", "db_write", "rpc", "vip"}
+        assert set(result["outage_seconds"]) == {"keystone", "db_write", "rpc", "vip", "image",
+                                                 "server", "network", "volume", "stack"}
 
 
 def test_galera_restart_loses_nothing_and_restarts_no_service(results):

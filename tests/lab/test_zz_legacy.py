@@ -33,7 +33,7 @@ def legacy_lab():
         deployment = ngha("lab", "up", "--name", NAME).stdout.strip()
         started = time.monotonic()
         report = json.loads(ngha("apply", deployment, "--profile", "legacy", "--json",
-                                 timeout=600).stdout)
+                                 timeout=900).stdout)
         print(f"first legacy apply: {time.monotonic() - started:.0f} s")
         yield deployment, report
     finally:

@@ -52,7 +52,8 @@ def test_a_safe_site_catalog_loads(tmp_path):
     extra.write_text(SERVICE)
     deployment = tmp_path / "d.yaml"
     deployment.write_text((EXAMPLES / "lab-3ctl.yaml").read_text().replace(
-        "services: [keystone, memcached]", "services: [keystone, memcached, site-agent]"))
+        "services: [keystone, memcached,", "services: [keystone, memcached, site-agent,"))
+    assert "site-agent" in deployment.read_text()
     result = CliRunner().invoke(cli, ["validate", str(deployment)],
                                 env={"NGHA_EXTRA_CATALOG": str(extra)})
     assert result.exit_code == 0, result.output

@@ -167,3 +167,32 @@ def test_the_sentences_put_the_worst_first():
                 Problem("failed-action", "haproxy", "ctl-2", "x", DEGRADED)]
     assert summary(problems) == ["galera-master runs nowhere",
                                  "keystone not running on ctl-1", "1 failed actions"]
+
+
+def test_a_new_resource_held_back_is_added_stopped_found_again_and_kept_stopped(tmp_path):
+    """cinder-volume, added to a CIB that does not have it yet, starts only once its
+    schema exists: added with ngha's own target-role, which a later push keeps and which
+    held_resources tells apart from an operator's."""
+    from ngha.facts.cib import parse_cib
+    from ngha.live.configuration import held_resources
+    from tests.conftest import EXAMPLES
+
+    recording = Recording.load("lab-nextgen")
+    cluster, _ = replayed(recording)
+    live = pacemaker.read_cib(cluster)
+    target = Target.load(EXAMPLES / "lab-3ctl.yaml")
+    assert target.held_back == {"cinder-volume"}
+    change = plan_configuration(live, target.desired.cluster, "nextgen", hold=target.held_back)
+    assert "cinder-volume" in change.changes.resources_added  # crm_verify accepted it
+    pair = change.candidate.find(".//primitive[@id='cinder-volume']/meta_attributes/nvpair")
+    assert (pair.get("name"), pair.get("value")) == ("target-role", "Stopped")
+    after = parse_cib(etree.tostring(change.candidate).decode(), "ctl-0")
+    assert held_resources(after) == ["cinder-volume"]
+    again = plan_configuration(after, target.desired.cluster, "nextgen")
+    assert "cinder-volume" not in again.changes.resources_changed  # still held
+    unheld = plan_configuration(live, target.desired.cluster, "nextgen")
+    assert held_resources(parse_cib(etree.tostring(unheld.candidate).decode(), "ctl-0")) == []
+    # an operator's disable is not ngha's hold
+    operator = after.xml.decode().replace('id="cinder-volume-ngha-held"',
+                                          'id="cinder-volume-meta_attributes-target-role"')
+    assert held_resources(parse_cib(operator, "ctl-0")) == []
