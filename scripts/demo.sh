@@ -4,9 +4,10 @@
 #  2. boot it: 3 controller nodes in namespaces, each running real systemd, Corosync and
 #     Pacemaker;
 #  3. `ngha plan` shows what the next-gen layout needs; `ngha apply` deploys it: Galera,
-#     RabbitMQ, Redis and HAProxy under Pacemaker, Keystone and ngha's probe under systemd;
-#  4. show the cluster, and check it from the lab's client through the VIPs: a Keystone
-#     token, a database write, an RPC round-trip.
+#     RabbitMQ, Redis and HAProxy under Pacemaker; the OpenStack control plane (Keystone,
+#     Glance, Placement, Nova, Neutron, Cinder, Heat) and ngha's probe under systemd, and
+#     cinder-volume active/passive under Pacemaker;
+#  4. show the cluster, and check every service from the lab's client through the VIPs.
 # The lab is taken down at the end unless KEEP_LAB=1.
 set -euo pipefail
 NGHA=${NGHA:-.venv/bin/ngha}
@@ -34,7 +35,7 @@ echo "the lab's deployment file: $deployment"
 step "ngha plan: what the next-gen layout needs (exit 3: changes pending)"
 $NGHA plan "$deployment" || [ $? = 3 ]
 
-step "ngha apply: deploy it (about two minutes)"
+step "ngha apply: deploy it (about five and a half minutes on 2 cores)"
 $NGHA apply "$deployment"
 
 step "the cluster, as Pacemaker sees it"
@@ -43,7 +44,7 @@ $NGHA lab exec --name "$LAB" ctl-0 -- crm_mon -1 --include=nodes,summary
 step "ngha status: every service on every node, whichever manager runs it"
 $NGHA status "$deployment"
 
-step "from the lab's client, through the VIPs"
+step "from the lab's client, through the VIPs: every service end to end"
 $NGHA lab check --name "$LAB"
 
 cat <<EOF
@@ -53,6 +54,7 @@ cat <<EOF
   $NGHA restart keystone --rolling             # through systemd, one node at a time
   $NGHA chaos run galera-restart --quick       # a failure, measured through the VIPs
   $NGHA lab crash ctl-1; $NGHA status; $NGHA lab boot ctl-1
+  $NGHA lab exec client -- sh -c ". /var/lib/ngha/lab/$LAB/openrc && openstack volume list"
   $NGHA migrate --to legacy --plan             # the all-Pacemaker layout, step by step
   $NGHA compare examples/reference-3ctl.yaml   # both layouts, blast radius included
   $NGHA lab down

@@ -114,6 +114,33 @@ def render_deployment(state: LabState, secret_files: dict[str, Path]) -> str:
     return f"# Written by `ngha lab up` for lab {state.name} ({state.subnet}).\n" + out.getvalue()
 
 
+def render_openrc(state: LabState, admin_password: str) -> str:
+    """`. openrc` in the lab's client, then `openstack ...`: the admin, through the
+    public VIP. Compute API 2.37, so `server create --nic none` works (the client's
+    default microversion refuses it before sending anything)."""
+    return (f"# Written by `ngha lab up` for lab {state.name}: the admin through the public "
+            "VIP.\n"
+            f"export OS_AUTH_URL=http://{state.vips['public']}:5000/v3\n"
+            "export OS_IDENTITY_API_VERSION=3\n"
+            "export OS_USERNAME=admin\n"
+            f"export OS_PASSWORD='{admin_password}'\n"
+            "export OS_PROJECT_NAME=admin\n"
+            "export OS_USER_DOMAIN_NAME=Default\n"
+            "export OS_PROJECT_DOMAIN_NAME=Default\n"
+            f"export OS_REGION_NAME={OPENSTACK['region']}\n"
+            "export OS_COMPUTE_API_VERSION=2.37\n")
+
+
+def write_openrc(state: LabState, path: Path, secrets_dir: Path) -> Path:
+    """Root only (0600), made before its content is written."""
+    password = (secrets_dir / "admin_password").read_text().strip()
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(render_openrc(state, password))
+    return path
+
+
 def write_deployment(state: LabState, path: Path, secrets_dir: Path) -> Path:
     path.write_text(render_deployment(state, write_secrets(secrets_dir)))
     return path

@@ -95,6 +95,12 @@ class LabPaths:
         return self.dir / "nodes" / node
 
     @property
+    def openrc(self) -> Path:
+        """The admin's OpenStack CLI settings for the lab's client (root only: it holds
+        Keystone's admin password)."""
+        return self.dir / "openrc"
+
+    @property
     def shared(self) -> Path:
         """Mounted at SHARED_MOUNT in every node (the boot script finds it next to the
         nodes' directories): what NFS would be between real controllers."""

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from ngha.errors import NghaError
 from ngha.lab import addressing, cluster, fencing, network, node, sshkeys
 from ngha.lab.cgroups import CgroupLayout
-from ngha.lab.deployment import write_deployment
+from ngha.lab.deployment import write_deployment, write_openrc
 from ngha.lab.errors import LabError, LabRefused, NodeIsDown, NodeIsRunning
 from ngha.lab.layout import CLIENT_NAME, LabPaths, NetnsNames, node_name
 from ngha.lab.lock import lab_lock
@@ -136,6 +136,7 @@ def _build(paths: LabPaths, layout: CgroupLayout, state: LabState, progress: Pro
     paths.ssh_config.write_text(
         sshkeys.render_ssh_config(node_addrs, paths.client_key, paths.known_hosts))
     deployment = write_deployment(state, paths.deployment_file, paths.secrets_dir)
+    write_openrc(state, paths.openrc, paths.secrets_dir)
 
     fence_key = fencing.write_key(paths.fence_key)
 

@@ -38,6 +38,7 @@ def lab_report(name: str) -> dict[str, Any]:
         "token_ms": state.token_ms,
         "state_dir": str(paths.dir),
         "deployment_file": str(paths.deployment_file),
+        "openrc": str(paths.openrc),
         "ssh_config": str(paths.ssh_config),
         "client": asdict(state.client),
         "vips": state.vips,
@@ -82,4 +83,6 @@ def format_report(report: dict[str, Any]) -> str:
         f"daemon listening on port {fence['port']} ({', '.join(sides)})" if sides else
         f"daemon NOT RUNNING: fencing fails (see {fence['log']})"))
     lines.append(f"deployment: {report['deployment_file']}")
+    lines.append(f"openrc:     {report['openrc']}  (root only; in the client: "
+                 f"ngha lab exec client -- sh -c '. {report['openrc']} && openstack server list')")
     return "\n".join(lines)

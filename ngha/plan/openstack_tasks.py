@@ -35,7 +35,9 @@ def configured_projects(target: Target) -> list[Project]:
 
 
 def project_tasks(target: Target) -> list[Task]:
-    """The tasks, in order: databases, schema steps, then the registrations (late)."""
+    """The tasks, in order: databases, schema steps, then the registrations (late: one
+    task, one run of the registration script for every project, since each run costs
+    a Python start and a login)."""
     tasks: list[Task] = []
     projects = configured_projects(target)
     for project in projects:
@@ -51,12 +53,12 @@ def project_tasks(target: Target) -> list[Task]:
             tasks.append(Task(
                 f"{project.name}-schema-{number}", f"{project.name}: {' '.join(step.command)}",
                 "galera", _schema_done(step.done), _schema_step(project, step.command)))
-    for project in projects:
-        if project.keystone.services:
-            tasks.append(Task(
-                f"keystone-{project.name}", f"Keystone: user {project.user!r}, "
-                + ", ".join(f"{s.type} endpoints" for s in project.keystone.services),
-                "galera", _registered(project), _register(project), late=True))
+    registered = [p for p in projects if p.keystone.services]
+    if registered:
+        tasks.append(Task(
+            "keystone-registrations", "Keystone: the service users, services and endpoints "
+            "of " + ", ".join(p.name for p in registered), "galera",
+            _registered(registered), _register(registered), late=True))
     return tasks
 
 
@@ -105,26 +107,28 @@ def wanted_endpoints(target: Target, project: Project) -> set[tuple[str, str, st
     return found
 
 
-def _registered(project: Project) -> Callable[[TaskContext], bool]:
+def _registered(projects: list[Project]) -> Callable[[TaskContext], bool]:
     def check(ctx: TaskContext) -> bool:
         if ctx.galera_node is None or not _keystone_ready(ctx):
             return False
         region = ctx.target.loaded.deployment.openstack.region
-        types = ", ".join(f"'{s.type}'" for s in project.keystone.services)
-        roles = ", ".join(f"'{r}'" for r in project.keystone.roles) or "''"
+        users = ", ".join(f"'{p.user}'" for p in projects)
+        roles = sorted({r for p in projects for r in p.keystone.roles})
+        types = ", ".join(f"'{s.type}'" for p in projects for s in p.keystone.services)
         rows = ctx.query(
-            f"SELECT 'user', COUNT(*), '' FROM keystone.local_user WHERE "
-            f"name='{project.user}' AND domain_id='default';\n"
-            f"SELECT 'roles', COUNT(*), '' FROM keystone.role WHERE name IN ({roles});\n"
+            f"SELECT 'user', name, '' FROM keystone.local_user WHERE name IN ({users}) AND "
+            f"domain_id='default';\n"
+            f"SELECT 'role', name, '' FROM keystone.role WHERE name IN "
+            f"({', '.join(repr(r) for r in roles) or repr('')});\n"
             f"SELECT s.type, e.interface, e.url FROM keystone.endpoint e JOIN keystone.service "
             f"s ON s.id = e.service_id WHERE e.region_id='{region}' AND e.enabled=1 AND "
-            f"s.type IN ({types});\n", what=f"look for {project.name} in Keystone")
-        if ("user", "1", "") not in rows:
-            return False
-        if ("roles", str(len(project.keystone.roles)), "") not in rows:
-            return False
-        endpoints = {r for r in rows if r[0] not in ("user", "roles")}
-        return endpoints == wanted_endpoints(ctx.target, project)
+            f"s.type IN ({types});\n", what="look for the services in Keystone")
+        found_users = {r[1] for r in rows if r[0] == "user"}
+        found_roles = {r[1] for r in rows if r[0] == "role"}
+        endpoints = {r for r in rows if r[0] not in ("user", "role")}
+        wanted = set().union(*(wanted_endpoints(ctx.target, p) for p in projects))
+        return (found_users == {p.user for p in projects} and found_roles == set(roles)
+                and endpoints == wanted)
     return check
 
 
@@ -135,28 +139,29 @@ def _keystone_ready(ctx: TaskContext) -> bool:
     return rows == [("1",)]
 
 
-def _register(project: Project) -> Callable[[TaskContext], None]:
+def _register(projects: list[Project]) -> Callable[[TaskContext], None]:
     def run(ctx: TaskContext) -> None:
         target = ctx.target
         deployment = target.loaded.deployment
         vips = dict(deployment.vip_list)
         internal = vips.get("internal_api") or vips.get("control")
         urls: dict[str, dict[str, str]] = {}
-        for kind, interface, url in wanted_endpoints(target, project):
-            urls.setdefault(kind, {})[interface] = url
+        for project in projects:
+            for kind, interface, url in wanted_endpoints(target, project):
+                urls.setdefault(kind, {})[interface] = url
         request = {
             "auth_url": f"http://{url_host(internal.address)}:5000",
             "admin_password": target.secrets.value("admin_password"),
             "region": deployment.openstack.region,
-            "roles": list(project.keystone.roles),
-            "users": [{"name": project.user, "password": target.secrets.value(
-                SERVICE_PASSWORD.format(project=project.name))}],
+            "roles": sorted({r for p in projects for r in p.keystone.roles}),
+            "users": [{"name": p.user, "password": target.secrets.value(
+                SERVICE_PASSWORD.format(project=p.name))} for p in projects],
             "services": [{"name": s.name, "type": s.type, "urls": urls[s.type]}
-                         for s in project.keystone.services]}
+                         for p in projects for s in p.keystone.services]}
         source = resources.files("ngha.plan").joinpath("keystone_register.py").read_text()
         node = ctx.galera_node
         if node is None:
             raise ClusterError("Galera is promoted nowhere: cannot register in Keystone")
         ctx.cluster.run(node, ["python3", "-c", source], stdin=json.dumps(request),
-                        timeout=300, what=f"register {project.name} in Keystone")
+                        timeout=300, what="register the OpenStack services in Keystone")
     return run

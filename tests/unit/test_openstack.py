@@ -101,10 +101,9 @@ def test_tasks_come_in_order_databases_then_schemas_then_registrations():
     assert names.index("database-nova_cell0") < names.index("nova-schema-1")
     assert [n for n in names if n.startswith("nova-schema")] == [
         "nova-schema-1", "nova-schema-2", "nova-schema-3", "nova-schema-4"]
-    late = [t.name for t in tasks if t.late]
-    assert late == ["keystone-glance", "keystone-placement", "keystone-nova",
-                    "keystone-neutron", "keystone-cinder", "keystone-heat"]
-    assert names[-len(late):] == late
+    late = [t for t in tasks if t.late]
+    assert [t.name for t in late] == ["keystone-registrations"] == names[-1:]
+    assert late[0].description.endswith("glance, placement, nova, neutron, cinder, heat")
 
 
 def test_endpoints_public_on_the_public_vip_internal_and_admin_on_internal_api():
@@ -136,17 +135,17 @@ class FakeContext(TaskContext):
 
 def test_a_registration_is_done_only_with_the_user_the_roles_and_exactly_the_endpoints():
     target = Target.load(LAB)
-    heat = next(t for t in project_tasks(target) if t.name == "keystone-heat")
-    endpoints = sorted(wanted_endpoints(target, load_projects().projects["heat"]))
-    whole = [("user", "1", ""), ("roles", "2", ""), *endpoints]
-    assert heat.check(FakeContext(target, whole))
-    assert not heat.check(FakeContext(target, [("user", "0", ""), ("roles", "2", ""),
-                                               *endpoints]))
-    assert not heat.check(FakeContext(target, [("user", "1", ""), ("roles", "1", ""),
-                                               *endpoints]))
-    assert not heat.check(FakeContext(target, whole[:-1]))  # one endpoint missing
+    task = next(t for t in project_tasks(target) if t.late)
+    projects = load_projects().projects.values()
+    endpoints = sorted(set().union(*(wanted_endpoints(target, p) for p in projects)))
+    users = [("user", p.user, "") for p in projects]
+    roles = [("role", "heat_stack_owner", ""), ("role", "heat_stack_user", "")]
+    assert task.check(FakeContext(target, users + roles + endpoints))
+    assert not task.check(FakeContext(target, users[1:] + roles + endpoints))
+    assert not task.check(FakeContext(target, users + roles[:1] + endpoints))
+    assert not task.check(FakeContext(target, users + roles + endpoints[:-1]))
     moved = [(t, i, u.replace("10.213.0.102", "10.0.0.1")) for t, i, u in endpoints]
-    assert not heat.check(FakeContext(target, whole[:2] + moved))
+    assert not task.check(FakeContext(target, users + roles + moved))
 
 
 def test_schema_steps_are_done_only_when_their_row_exists():
