@@ -188,12 +188,15 @@ def converge_services(cluster: LiveCluster, target: Target, progress: Progress,
             by_node.setdefault(change.node, []).append(change)
     for node in target.node_names:
         changes = by_node.get(node, [])
-        starts = sorted({c.unit for c in changes if c.action in ("enable", "start")})
-        if starts:
-            progress(f"services: enabling and starting on {node}: {', '.join(starts)}")
-            systemd.enable(cluster, node, starts, now=True)
+        start = sorted({c.unit for c in changes if c.action == "start"})
+        enable = sorted({c.unit for c in changes if c.action == "enable"} - set(start))
+        if start:
+            progress(f"services: starting on {node}: {', '.join(start)}")
+            systemd.enable(cluster, node, start, now=True)
+        if enable:  # running already, not enabled: a restart it owes is made below
+            systemd.enable(cluster, node, enable)
         rolling = [c for c in changes if c.action in ("restart", "reload")
-                   and c.unit not in starts]
+                   and c.unit not in start]
         for change in rolling:
             progress(f"services: {change.action} {change.unit} on {node}")
             systemd.act(cluster, node, change.action, [change.unit])
@@ -201,8 +204,12 @@ def converge_services(cluster: LiveCluster, target: Target, progress: Progress,
             wait_services_healthy(cluster, target, node, sorted({c.unit for c in changes}),
                                   timeout=SERVICE_TIMEOUT)
         owed = observed[node].pending if node in observed else ()
-        if owed and all(only(unit) for unit, _ in owed):  # every restart owed is done
-            cluster.run(node, ["rm", "-f", "--", PENDING], what=f"remove {PENDING}")
+        if owed:  # cross off what this pass did; what it left stays written down
+            left = [(unit, action) for unit, action in owed if not only(unit)]
+            if left:
+                _write_owed(cluster, node, left)
+            else:
+                cluster.run(node, ["rm", "-f", "--", PENDING], what=f"remove {PENDING}")
 
 
 # --- shared ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ruamel.yaml import YAML, YAMLError
 
 from ngha.errors import NghaError
 from ngha.names import config_path_problem, service_name_problem, unit_name_problem
-from ngha.yamlfile import format_loc, plain, read_yaml
+from ngha.yamlfile import YamlDocument, format_loc, plain, read_yaml
 
 Distro = Literal["rdo", "debian"]
 Mode = Literal["active-active", "active-passive"]
@@ -266,13 +266,19 @@ def _parse(path: Path) -> Catalog:
     data = plain(doc.data)
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k not in ("projects", "keystone_authtoken")}
+    catalog = validate_document(Catalog, data, doc,
+                                "see the field list at the top of ngha/catalog/services.yaml")
+    named = {name: svc.model_copy(update={"name": name}) for name, svc in catalog.services.items()}
+    return catalog.model_copy(update={"services": named})
+
+
+def validate_document(model: type[BaseModel], data: object, doc: YamlDocument, fix: str):
+    """`data` (read from doc) as `model`, or one NghaError naming the file, line and
+    field of the first problem."""
     try:
-        catalog = Catalog.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(part for part in err["loc"] if part != "[key]")
-        raise NghaError(err["msg"].removeprefix("Value error, "), file=path,
-                        line=doc.line_of(loc), field=format_loc(loc),
-                        fix="see the field list at the top of ngha/catalog/services.yaml") from None
-    named = {name: svc.model_copy(update={"name": name}) for name, svc in catalog.services.items()}
-    return catalog.model_copy(update={"services": named})
+        raise NghaError(err["msg"].removeprefix("Value error, "), file=doc.path,
+                        line=doc.line_of(loc), field=format_loc(loc), fix=fix) from None

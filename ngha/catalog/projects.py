@@ -8,74 +8,87 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Annotated, Literal
 
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from ngha.catalog.catalog import extra_catalog_files, validate_document
 from ngha.errors import NghaError
 from ngha.names import config_path_problem
-from ngha.yamlfile import format_loc, plain, read_yaml
+from ngha.yamlfile import plain, read_yaml
 
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,63}")  # databases, users: pasted into SQL
 IDENTIFIER_WORD = re.compile(r"[a-z][a-z0-9_-]{0,63}")  # Keystone service names, types
 TABLE = re.compile(r"[a-z][a-z0-9_]{0,63}\.[a-z][a-z0-9_]{0,63}")
 # a WHERE of one equality with a literal: what a schema step's check needs, nothing more
 EQUALITY = re.compile(r"[a-z_]{1,64}='[A-Za-z0-9_.-]{0,64}'")
+URL_PATH = re.compile(r"(/[A-Za-z0-9._~-]+|/%\((project_id|tenant_id)\)s)+")
+PROJECT = re.compile(r"[a-z][a-z_]{0,63}")  # also a secret's name: <project>_service_password
 SECTION = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,100}")
 OPTION = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,100}")
+ONE_LINE = re.compile(r"[^\r\n]*")
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _match(pattern: re.Pattern, value: str, what: str) -> str:
-    if not pattern.fullmatch(value):
-        raise ValueError(f"not {what}")
+def matching(pattern: re.Pattern, what: str) -> AfterValidator:
+    """A value that must match `pattern` in full, else "not <what>"."""
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"not {what}")
+        return value
+    return AfterValidator(check)
+
+
+# Names that reach SQL, ini files, URLs or secrets' names: each type says what it may hold.
+SqlName = Annotated[str, matching(IDENTIFIER, "a name (lower-case letters, digits, '_')")]
+Word = Annotated[str, matching(IDENTIFIER_WORD, "a name (lower-case letters, digits, '_', '-')")]
+Table = Annotated[str, matching(TABLE, "a table as database.table")]
+Equality = Annotated[str, matching(EQUALITY, "one equality with a literal: column='value'")]
+UrlPath = Annotated[str, matching(URL_PATH, "a URL path (e.g. /v2.1 or /v3/%(project_id)s)")]
+ProjectName = Annotated[str, matching(PROJECT, "a project name (lower-case letters and '_')")]
+Section = Annotated[str, matching(SECTION, "an ini section name")]
+Option = Annotated[str, matching(OPTION, "an ini option name")]
+Value = Annotated[str, matching(ONE_LINE, "one line")]
+ConfigFile = Annotated[str, AfterValidator(lambda v: _no_problem(config_path_problem(v), v))]
+
+
+def _no_problem(problem: str | None, value: str) -> str:
+    if problem:
+        raise ValueError(problem)
     return value
 
 
 class KeystoneService(Strict):
-    name: str
-    type: str
+    name: Word
+    type: Word
     port: int = Field(ge=1, le=65535)
-    path: str = ""  # after host:port, e.g. /v2.1 or /v3/%(project_id)s
-
-    @field_validator("name", "type")
-    @classmethod
-    def _word(cls, value: str) -> str:
-        return _match(IDENTIFIER_WORD, value, "a name (letters, digits, '_', '-')")
-
+    path: UrlPath | Literal[""] = ""  # after host:port, e.g. /v2.1 or /v3/%(project_id)s
 
 
 class Keystone(Strict):
     services: tuple[KeystoneService, ...] = ()
-    roles: tuple[str, ...] = ()
+    roles: tuple[Word, ...] = ()
 
 
 class RowCheck(Strict):
-    table: str
-    where: str
-
-    @field_validator("table")
-    @classmethod
-    def _table(cls, value: str) -> str:
-        return _match(TABLE, value, "a table as database.table")
-
-    @field_validator("where")
-    @classmethod
-    def _where(cls, value: str) -> str:
-        return _match(EQUALITY, value, "one equality with a literal: column='value'")
+    table: Table
+    where: Equality
 
 
 class Done(Strict):
     """How a schema step is known to be done: a table, or a row, exists."""
 
-    table: str | None = None
+    table: Table | None = None
     row: RowCheck | None = None
 
-    @field_validator("table")
-    @classmethod
-    def _table(cls, value: str | None) -> str | None:
-        return value if value is None else _match(TABLE, value, "a table as database.table")
+    @model_validator(mode="after")
+    def _one(self) -> "Done":
+        if (self.table is None) == (self.row is None):
+            raise ValueError("give exactly one of 'table' or 'row'")
+        return self
 
 
 class SyncStep(Strict):
@@ -85,44 +98,13 @@ class SyncStep(Strict):
 
 class Project(Strict):
     name: str = ""
-    user: str
-    config: str
-    databases: tuple[str, ...] = ()
+    user: SqlName
+    config: ConfigFile
+    databases: tuple[SqlName, ...] = ()
     keystone: Keystone = Keystone()
     authtoken: bool = False
-    settings: dict[str, dict[str, str]] = Field(default_factory=dict)
+    settings: dict[Section, dict[Option, Value]] = Field(default_factory=dict)
     sync: tuple[SyncStep, ...] = ()
-
-    @field_validator("user")
-    @classmethod
-    def _user(cls, value: str) -> str:
-        return _match(IDENTIFIER, value, "a user name (lower-case letters, digits, '_')")
-
-    @field_validator("config")
-    @classmethod
-    def _config(cls, value: str) -> str:
-        problem = config_path_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("databases")
-    @classmethod
-    def _databases(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for name in value:
-            _match(IDENTIFIER, name, "a database name (lower-case letters, digits, '_')")
-        return value
-
-    @field_validator("settings")
-    @classmethod
-    def _settings(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        for section, options in value.items():
-            _match(SECTION, section, "an ini section name")
-            for option, text in options.items():
-                _match(OPTION, option, "an ini option name")
-                if "\n" in text:
-                    raise ValueError("a value must be one line")
-        return value
 
     @property
     def config_dir(self) -> str:
@@ -131,12 +113,14 @@ class Project(Strict):
 
 
 class Projects(Strict):
-    keystone_authtoken: dict[str, str] = Field(default_factory=dict)
-    projects: dict[str, Project] = Field(default_factory=dict)
+    keystone_authtoken: dict[Option, Value] = Field(default_factory=dict)
+    projects: dict[ProjectName, Project] = Field(default_factory=dict)
 
 
-def load_projects(extra_files: tuple[Path, ...] = ()) -> Projects:
-    return _load(tuple(str(p) for p in extra_files))
+def load_projects() -> Projects:
+    """The shipped projects plus those of the site catalog files in $NGHA_EXTRA_CATALOG
+    (the files that may add services may add projects too)."""
+    return _load(tuple(str(p) for p in extra_catalog_files()))
 
 
 @lru_cache(maxsize=4)
@@ -162,14 +146,7 @@ def _parse(path: Path) -> Projects:
     if "projects" not in data and "keystone_authtoken" not in data:
         return Projects()  # a site file with services only
     data = {k: v for k, v in data.items() if k in ("projects", "keystone_authtoken")}
-    try:
-        parsed = Projects.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(part for part in err["loc"] if part != "[key]")
-        raise NghaError(err["msg"].removeprefix("Value error, "), file=path,
-                        line=doc.line_of(loc), field=format_loc(loc),
-                        fix="see the field list at the top of ngha/catalog/openstack.yaml") \
-            from None
+    parsed = validate_document(Projects, data, doc,
+                               "see the field list at the top of ngha/catalog/openstack.yaml")
     named = {name: p.model_copy(update={"name": name}) for name, p in parsed.projects.items()}
     return parsed.model_copy(update={"projects": named})

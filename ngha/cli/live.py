@@ -117,6 +117,9 @@ def print_plan(result) -> None:
             changes.add_row("reload", "systemd (units changed)",
                             _nodes(set(result.reload_systemd), every))
         console.print(changes)
+    if result.cib.held:
+        console.print("held back, started once their one-off tasks are done: "
+                      + ", ".join(result.cib.held))
     if result.pending_tasks:
         tasks = Table(title="one-off tasks to run, in order (once, on one node)")
         for column in ("task", "what", "when"):

@@ -83,6 +83,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"daemon listening on port {fence['port']} ({', '.join(sides)})" if sides else
         f"daemon NOT RUNNING: fencing fails (see {fence['log']})"))
     lines.append(f"deployment: {report['deployment_file']}")
-    lines.append(f"openrc:     {report['openrc']}  (root only; in the client: "
-                 f"ngha lab exec client -- sh -c '. {report['openrc']} && openstack server list')")
+    if report.get("openrc"):
+        lines.append(f"openrc:     {report['openrc']}  (root only; in the client: ngha lab "
+                     f"exec client -- sh -c '. {report['openrc']} && openstack server list')")
     return "\n".join(lines)

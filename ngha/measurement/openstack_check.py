@@ -167,8 +167,13 @@ def checks(cloud: Cloud, glances: dict[str, str]) -> list[tuple[str, callable]]:
         def read():
             code, _, body = cloud.call("GET", "volumev3", f"/volumes/{volume_id}")
             return json.loads(body)["volume"]["status"] if code == 200 else f"HTTP {code}"
-        final = wait_for(read, lambda s: s in ("available", "error"), "volume")
-        cloud.call("DELETE", "volumev3", f"/volumes/{volume_id}")
+        try:
+            final = wait_for(read, lambda s: s in ("available", "error"), "volume")
+        finally:  # a volume still `creating` cannot be deleted: reset it first
+            if read() == "creating":
+                cloud.call("POST", "volumev3", f"/volumes/{volume_id}/action",
+                           {"os-reset_status": {"status": "error"}})
+            cloud.call("DELETE", "volumev3", f"/volumes/{volume_id}")
         wait_for(read, lambda s: s == "HTTP 404", "volume delete")
         return final == "available", f"{final}, then deleted"
 
@@ -183,8 +188,10 @@ def checks(cloud: Cloud, glances: dict[str, str]) -> list[tuple[str, callable]]:
         def read():
             code, _, body = cloud.call("GET", "orchestration", path)
             return json.loads(body)["stack"]["stack_status"] if code == 200 else f"HTTP {code}"
-        final = wait_for(read, lambda s: not s.endswith("IN_PROGRESS"), "stack")
-        cloud.call("DELETE", "orchestration", path)
+        try:
+            final = wait_for(read, lambda s: not s.endswith("IN_PROGRESS"), "stack")
+        finally:
+            cloud.call("DELETE", "orchestration", path)
         wait_for(read, lambda s: s in ("DELETE_COMPLETE", "HTTP 404"), "stack delete")
         return final == "CREATE_COMPLETE", f"{final}, then deleted"
 

@@ -334,7 +334,7 @@ class OpenStack(Strict):
                 for option, text in options.items():
                     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,100}", option):
                         raise ValueError("not an ini option name (letters, digits, '_.-')")
-                    if "\n" in text:
+                    if "\n" in text or "\r" in text:
                         raise ValueError("an ini value must be one line")
         return value
 

@@ -8,7 +8,7 @@ from typing import Callable
 
 from ngha.errors import NghaError
 from ngha.facts import LiveCib
-from ngha.live.configuration import ConfigurationChange, plan_configuration
+from ngha.live.configuration import ConfigurationChange, held_resources, plan_configuration
 from ngha.simulate.gate import GateResult, cascade_check
 from ngha.targets import Target
 
@@ -17,6 +17,8 @@ from ngha.targets import Target
 class CibPlan:
     change: ConfigurationChange
     gate: GateResult | None  # None: not run (nothing changes, or not asked for)
+    # resources apply added stopped and has not started yet (an apply killed before)
+    held: tuple[str, ...] = ()
 
     @property
     def changes(self):
@@ -28,12 +30,13 @@ class CibPlan:
 
     @property
     def pending(self) -> bool:
-        return not self.change.patch.empty
+        return not self.change.patch.empty or bool(self.held)
 
 
 def plan_cib(cib: LiveCib, target: Target, with_gate: bool = True) -> CibPlan:
     change = plan_configuration(cib, target.desired.cluster, target.profile)
-    return CibPlan(change, gate_of(change) if with_gate else None)
+    return CibPlan(change, gate_of(change) if with_gate else None,
+                   tuple(held_resources(cib)))
 
 
 def gate_of(change: ConfigurationChange) -> GateResult | None:

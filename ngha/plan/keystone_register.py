@@ -14,6 +14,18 @@ import json
 import sys
 
 
+def logs_in(auth_url: str, wanted: dict) -> bool:
+    """The user gets a token with the wanted password (in any project or none)."""
+    from keystoneauth1 import exceptions, session
+    from keystoneauth1.identity import v3
+    auth = v3.Password(auth_url=auth_url + "/v3", username=wanted["name"],
+                       password=wanted["password"], user_domain_id="default")
+    try:
+        return bool(session.Session(auth=auth, timeout=30).get_token())
+    except exceptions.Unauthorized:
+        return False
+
+
 def main() -> int:
     from keystoneauth1 import session
     from keystoneauth1.identity import v3
@@ -45,8 +57,10 @@ def main() -> int:
             user = keystone.users.create(wanted["name"], domain="default",
                                          password=wanted["password"], enabled=True)
             print(f"created user {wanted['name']}")
-        else:
+        elif not user.enabled or not logs_in(request["auth_url"], wanted):
+            # only when needed: Keystone revokes a user's tokens on every password change
             keystone.users.update(user, password=wanted["password"], enabled=True)
+            print(f"set the password of user {wanted['name']}")
         keystone.roles.grant(roles["admin"], user=user, project=project)
     for wanted in request["services"]:
         service = next((s for s in keystone.services.list(type=wanted["type"])
@@ -62,8 +76,8 @@ def main() -> int:
                                           enabled=True)
                 print(f"created {interface} endpoint of {wanted['name']}")
                 continue
-            if mine[0].url != url:
-                keystone.endpoints.update(mine[0], url=url)
+            if mine[0].url != url or not mine[0].enabled:
+                keystone.endpoints.update(mine[0], url=url, enabled=True)
                 print(f"updated {interface} endpoint of {wanted['name']}")
     return 0
 

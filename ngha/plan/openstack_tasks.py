@@ -16,7 +16,8 @@ from typing import Callable
 
 from ngha.catalog import Project, load_projects
 from ngha.live.errors import ClusterError
-from ngha.plan.task import Task, TaskContext, create_database, database_exists
+from ngha.plan.task import (Task, TaskContext, create_database, database_exists, digest,
+                            marked_task)
 from ngha.render.context import url_host
 from ngha.targets import Target
 
@@ -43,23 +44,32 @@ def project_tasks(target: Target) -> list[Task]:
     for project in projects:
         password = DATABASE_PASSWORD.format(project=project.name)
         for database in project.databases:
-            tasks.append(Task(
+            tasks.append(marked_task(
                 f"database-{database}", f"database {database!r} and its user "
-                f"{project.user!r} on Galera", "galera",
-                database_exists(database, project.user),
-                create_database(database, project.user, password)))
+                f"{project.user!r} on Galera", database_exists(database, project.user),
+                create_database(database, project.user, password),
+                _password_inputs(database, project.user, password)))
     for project in projects:
         for number, step in enumerate(project.sync, start=1):
-            tasks.append(Task(
-                f"{project.name}-schema-{number}", f"{project.name}: {' '.join(step.command)}",
-                "galera", _schema_done(step.done), _schema_step(project, step.command)))
+            command = " ".join(step.command)
+            tasks.append(marked_task(
+                f"{project.name}-schema-{number}", f"{project.name}: {command}",
+                _schema_done(step.done), _schema_step(project, step.command),
+                lambda ctx, command=command: digest(command)))
     registered = [p for p in projects if p.keystone.services]
     if registered:
-        tasks.append(Task(
+        tasks.append(marked_task(
             "keystone-registrations", "Keystone: the service users, services and endpoints "
-            "of " + ", ".join(p.name for p in registered), "galera",
-            _registered(registered), _register(registered), late=True))
+            "of " + ", ".join(p.name for p in registered),
+            _registered(registered), _register(registered),
+            lambda ctx: digest(json.dumps(_request(ctx.target, registered), sort_keys=True)),
+            late=True))
     return tasks
+
+
+def _password_inputs(database: str, user: str, password: str) -> Callable[[TaskContext], str]:
+    """A changed password makes the task due again (it sets the user's password)."""
+    return lambda ctx: digest(database, user, ctx.target.secrets.value(password))
 
 
 # --- schema steps ----------------------------------------------------------------------
@@ -115,6 +125,7 @@ def _registered(projects: list[Project]) -> Callable[[TaskContext], bool]:
         users = ", ".join(f"'{p.user}'" for p in projects)
         roles = sorted({r for p in projects for r in p.keystone.roles})
         types = ", ".join(f"'{s.type}'" for p in projects for s in p.keystone.services)
+        names = ", ".join(f"'{s.name}'" for p in projects for s in p.keystone.services)
         rows = ctx.query(
             f"SELECT 'user', name, '' FROM keystone.local_user WHERE name IN ({users}) AND "
             f"domain_id='default';\n"
@@ -122,7 +133,8 @@ def _registered(projects: list[Project]) -> Callable[[TaskContext], bool]:
             f"({', '.join(repr(r) for r in roles) or repr('')});\n"
             f"SELECT s.type, e.interface, e.url FROM keystone.endpoint e JOIN keystone.service "
             f"s ON s.id = e.service_id WHERE e.region_id='{region}' AND e.enabled=1 AND "
-            f"s.type IN ({types});\n", what="look for the services in Keystone")
+            f"s.type IN ({types}) AND JSON_VALUE(s.extra, '$.name') IN ({names});\n",
+            what="look for the services in Keystone")
         found_users = {r[1] for r in rows if r[0] == "user"}
         found_roles = {r[1] for r in rows if r[0] == "role"}
         endpoints = {r for r in rows if r[0] not in ("user", "role")}
@@ -139,25 +151,29 @@ def _keystone_ready(ctx: TaskContext) -> bool:
     return rows == [("1",)]
 
 
+def _request(target: Target, projects: list[Project]) -> dict:
+    """What the registration script is asked for (without the admin's password)."""
+    deployment = target.loaded.deployment
+    vips = dict(deployment.vip_list)
+    internal = vips.get("internal_api") or vips.get("control")
+    urls: dict[str, dict[str, str]] = {}
+    for project in projects:
+        for kind, interface, url in wanted_endpoints(target, project):
+            urls.setdefault(kind, {})[interface] = url
+    return {
+        "auth_url": f"http://{url_host(internal.address)}:5000",
+        "region": deployment.openstack.region,
+        "roles": sorted({r for p in projects for r in p.keystone.roles}),
+        "users": [{"name": p.user, "password": target.secrets.value(
+            SERVICE_PASSWORD.format(project=p.name))} for p in projects],
+        "services": [{"name": s.name, "type": s.type, "urls": urls[s.type]}
+                     for p in projects for s in p.keystone.services]}
+
+
 def _register(projects: list[Project]) -> Callable[[TaskContext], None]:
     def run(ctx: TaskContext) -> None:
-        target = ctx.target
-        deployment = target.loaded.deployment
-        vips = dict(deployment.vip_list)
-        internal = vips.get("internal_api") or vips.get("control")
-        urls: dict[str, dict[str, str]] = {}
-        for project in projects:
-            for kind, interface, url in wanted_endpoints(target, project):
-                urls.setdefault(kind, {})[interface] = url
-        request = {
-            "auth_url": f"http://{url_host(internal.address)}:5000",
-            "admin_password": target.secrets.value("admin_password"),
-            "region": deployment.openstack.region,
-            "roles": sorted({r for p in projects for r in p.keystone.roles}),
-            "users": [{"name": p.user, "password": target.secrets.value(
-                SERVICE_PASSWORD.format(project=p.name))} for p in projects],
-            "services": [{"name": s.name, "type": s.type, "urls": urls[s.type]}
-                         for p in projects for s in p.keystone.services]}
+        request = {**_request(ctx.target, projects),
+                   "admin_password": ctx.target.secrets.value("admin_password")}
         source = resources.files("ngha.plan").joinpath("keystone_register.py").read_text()
         node = ctx.galera_node
         if node is None:

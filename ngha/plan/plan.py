@@ -50,7 +50,7 @@ class Plan:
         return {
             "profile": self.profile, "cluster": self.cluster, "pending": self.pending,
             "cib": {**self.changes.as_dict(), "patch": not self.patch.empty,
-                    "epoch": self.patch.original.version.epoch,
+                    "epoch": self.patch.original.version.epoch, "held": list(self.cib.held),
                     "gate": None if self.gate is None else {
                         "passed": self.gate.passed,
                         "collateral": [a.as_dict() for a in self.gate.collateral]}},

@@ -4,13 +4,32 @@ run), and the database task every service needs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import threading
+from dataclasses import dataclass, field
 from typing import Callable
 
+from ngha.errors import NghaError
 from ngha.facts import ClusterView, SqlFact
 from ngha.live.cluster import LiveCluster
 from ngha.live.errors import ClusterError
 from ngha.targets import Target
+
+
+# ngha's own bookkeeping on Galera: which one-off task ran to its end, for which inputs.
+# What a task makes (a table, a row) may exist after a run killed half-way (a schema
+# migration stopped between two steps), and a user's password may have changed since:
+# a task is done when its result exists *and* its marker says it ran to the end with
+# these inputs (a digest: passwords are never stored).
+MARKERS = "ngha.done_tasks"
+CREATE_MARKERS = (
+    "CREATE DATABASE IF NOT EXISTS `ngha`;\n"
+    f"CREATE TABLE IF NOT EXISTS {MARKERS} (name VARCHAR(190) PRIMARY KEY, "
+    "digest CHAR(64) NOT NULL, at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);\n")
+
+
+def digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 @dataclass
@@ -18,6 +37,30 @@ class TaskContext:
     cluster: LiveCluster
     target: Target
     view: ClusterView
+    _markers: dict[str, str] | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def marked(self, name: str, inputs: str) -> bool:
+        """The task ran to its end with these inputs (read once per context)."""
+        with self._lock:
+            if self._markers is None:
+                self._markers = self._read_markers()
+        return self._markers.get(name) == inputs
+
+    def mark(self, name: str, inputs: str) -> None:
+        self.execute(CREATE_MARKERS + f"INSERT INTO {MARKERS} (name, digest) VALUES "
+                     f"('{name}', '{inputs}') ON DUPLICATE KEY UPDATE digest = "
+                     f"VALUES(digest), at = CURRENT_TIMESTAMP;\n", what=f"mark {name} done")
+
+    def _read_markers(self) -> dict[str, str]:
+        if self.galera_node is None:
+            return {}
+        try:
+            rows = self.query(f"SELECT name, digest FROM {MARKERS};\n",
+                              what="read which one-off tasks ran")
+        except NghaError:  # no bookkeeping yet (or Galera busy): nothing counts as done
+            return {}
+        return {row[0]: row[1] for row in rows if len(row) == 2}
 
     @property
     def galera_node(self) -> str | None:
@@ -58,6 +101,20 @@ class Task:
     def ready(self, ctx: TaskContext) -> bool:
         """Its core service runs, so it can run (and be checked) now."""
         return (ctx.galera_node if self.needs == "galera" else ctx.rabbit_node) is not None
+
+
+def marked_task(name: str, description: str, check: Callable[[TaskContext], bool],
+                run: Callable[[TaskContext], None], inputs: Callable[[TaskContext], str],
+                late: bool = False) -> Task:
+    """A task on Galera that is done when `check` holds and its marker says it ran to its
+    end with the same `inputs` (a digest); marked after each complete run."""
+    def done(ctx: TaskContext) -> bool:
+        return check(ctx) and ctx.marked(name, inputs(ctx))
+
+    def run_and_mark(ctx: TaskContext) -> None:
+        run(ctx)
+        ctx.mark(name, inputs(ctx))
+    return Task(name, description, "galera", done, run_and_mark, late=late)
 
 
 # --- databases -------------------------------------------------------------------------

@@ -4,7 +4,9 @@ VIP on the same port on the same node.
 
 Debian's init script binds :5000 on every address; it sources /etc/default/keystone
 after building its arguments, so DAEMON_ARGS there replaces them (`--ini` first: the
-ini's own `processes = 8` would otherwise win, ~135 MiB a worker).
+ini's own `processes = 8` would otherwise win, ~135 MiB a worker). `--need-app`: an
+application that fails to load makes uwsgi exit (systemd starts it again) instead of
+answering 500 forever.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ password_hash_rounds = {ctx.tuning.keystone_password_hash_rounds}
             "# Managed by ngha: Keystone listens on this node's own address only.\n"
             f'DAEMON_ARGS="--ini /etc/keystone/keystone-uwsgi.ini --http-socket '
             f'{url_host(ctx.address)}:{PORT} --processes {tuning.keystone_workers} '
-            f'--threads {tuning.keystone_threads}"\n')
+            f'--threads {tuning.keystone_threads} --need-app"\n')
         files.append(NodeFile(DEFAULTS, defaults, restarts=(unit,)))
     files += [NodeDirectory(path, mode=0o700, owner="keystone", group="keystone")
               for path in KEY_DIRS]

@@ -72,8 +72,10 @@ def test_settings_files_bind_the_node_and_hold_secrets_as_placeholders_only():
     wrapper = files["/etc/ngha/wsgi/neutron-api.py"].content
     compile(wrapper, "wrapper", "exec")  # valid Python
     assert "configure_mappers()" in wrapper and "'/usr/bin/neutron-api'" in wrapper
-    # cinder-volume is Pacemaker's: its file changes owe no systemd restart
-    assert files["/etc/default/cinder-volume"].restarts == ()
+    # cinder-volume is Pacemaker's: the plan tells to restart it (apply does not)
+    assert files["/etc/default/cinder-volume"].restarts == ("cinder-volume",)
+    cinder = files["/etc/cinder/cinder.conf.d/40-ngha.conf"]
+    assert set(cinder.restarts) == {"cinder-api", "cinder-scheduler", "cinder-volume"}
 
 
 def test_the_volume_backend_is_shared_by_every_node_unless_the_deployment_says():
@@ -114,6 +116,20 @@ def test_endpoints_public_on_the_public_vip_internal_and_admin_on_internal_api()
                       ("volumev3", "admin", "http://10.213.0.102:8776/v3/%(project_id)s")}
 
 
+@pytest.fixture
+def lab_with_secrets(tmp_path):
+    """The lab's deployment with its secret files in tmp_path."""
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    for name in ("database_password", "rabbitmq_password", "redis_password",
+                 "admin_password", "service_password"):
+        (secrets / name).write_text(f"{name}-value\n")
+    deployment = tmp_path / "lab.yaml"
+    deployment.write_text(LAB.read_text().replace("/var/lib/ngha/lab/ngha-lab/secrets",
+                                                  str(secrets)))
+    return deployment, secrets
+
+
 class FakeView:
     def promoted_on(self, resource):
         return ["ctl-0"]
@@ -123,9 +139,10 @@ class FakeView:
 
 
 class FakeContext(TaskContext):
-    def __init__(self, target, rows):
+    def __init__(self, target, rows, markers=None):
         super().__init__(cluster=None, target=target, view=FakeView())
         self.rows = rows
+        self._markers = markers if markers is not None else {}
 
     def query(self, statements, what):
         if "information_schema" in statements:
@@ -133,26 +150,52 @@ class FakeContext(TaskContext):
         return self.rows
 
 
-def test_a_registration_is_done_only_with_the_user_the_roles_and_exactly_the_endpoints():
-    target = Target.load(LAB)
+def test_a_registration_is_done_only_with_the_user_the_roles_and_exactly_the_endpoints(
+        lab_with_secrets):
+    deployment, secrets = lab_with_secrets
+    target = Target.load(deployment)
     task = next(t for t in project_tasks(target) if t.late)
     projects = load_projects().projects.values()
     endpoints = sorted(set().union(*(wanted_endpoints(target, p) for p in projects)))
     users = [("user", p.user, "") for p in projects]
     roles = [("role", "heat_stack_owner", ""), ("role", "heat_stack_user", "")]
-    assert task.check(FakeContext(target, users + roles + endpoints))
-    assert not task.check(FakeContext(target, users[1:] + roles + endpoints))
-    assert not task.check(FakeContext(target, users + roles[:1] + endpoints))
-    assert not task.check(FakeContext(target, users + roles + endpoints[:-1]))
+    whole = users + roles + endpoints
+    # what a complete run marks: a digest of what it was asked (the passwords' too)
+    inputs = task_inputs(task, FakeContext(target, whole))
+    assert task.check(FakeContext(target, whole, {task.name: inputs}))
+    assert not task.check(FakeContext(target, whole))  # never ran to its end
+    assert not task.check(FakeContext(target, users[1:] + roles + endpoints,
+                                      {task.name: inputs}))
+    assert not task.check(FakeContext(target, users + roles[:1] + endpoints,
+                                      {task.name: inputs}))
+    assert not task.check(FakeContext(target, users + roles + endpoints[:-1],
+                                      {task.name: inputs}))
     moved = [(t, i, u.replace("10.213.0.102", "10.0.0.1")) for t, i, u in endpoints]
-    assert not task.check(FakeContext(target, users + roles + moved))
+    assert not task.check(FakeContext(target, users + roles + moved, {task.name: inputs}))
+    (secrets / "service_password").write_text("rotated\n")  # due again after a rotation
+    assert not task.check(FakeContext(Target.load(deployment), whole, {task.name: inputs}))
 
 
-def test_schema_steps_are_done_only_when_their_row_exists():
+def task_inputs(task, ctx) -> str:
+    """The digest the task's marker holds when it ran with what ctx's target says."""
+    seen = {}
+
+    class Spy(FakeContext):
+        def marked(self, name, inputs):
+            seen["inputs"] = inputs
+            return True
+    spy = Spy(ctx.target, ctx.rows)
+    task.check(spy)
+    return seen["inputs"]
+
+
+def test_schema_steps_are_done_only_when_their_row_exists_and_they_ran_to_the_end():
     target = Target.load(LAB)
     cell1 = next(t for t in project_tasks(target) if t.name == "nova-schema-3")
-    assert cell1.check(FakeContext(target, [("1",)]))
-    assert not cell1.check(FakeContext(target, [("0",)]))
+    inputs = task_inputs(cell1, FakeContext(target, [("1",)]))
+    assert cell1.check(FakeContext(target, [("1",)], {cell1.name: inputs}))
+    assert not cell1.check(FakeContext(target, [("0",)], {cell1.name: inputs}))
+    assert not cell1.check(FakeContext(target, [("1",)]))  # a run killed half-way
 
 
 def test_each_project_gets_its_own_passwords_from_one_secret(tmp_path):
@@ -211,3 +254,53 @@ def test_what_a_service_needs_is_refused_before_anything_with_the_field(tmp_path
     assert result.exit_code == 2, result.output
     assert f": {field}: " in result.output and fragment in result.output, result.output
     assert "Traceback" not in result.output
+
+
+SITE = """\
+services:
+  site-api:
+    description: a site's own OpenStack API
+    units: {rdo: site-api, debian: site-api}
+    database: true
+    config_files: [/etc/site/site.conf]
+    api: {name: site_api, port: 9876, check: /}
+    project: site
+    packages: {debian: [site-api]}
+    launch: {uwsgi: /etc/site/site-uwsgi.ini}
+projects:
+  site:
+    user: site
+    config: /etc/site/site.conf
+    databases: [site]
+    keystone:
+      services: [{name: site, type: site-type, port: 9876, path: "/v1/%(project_id)s"}]
+    authtoken: true
+    settings:
+      database: {connection: "${database:site}"}
+    sync:
+      - {command: [site-manage, db, sync], done: {table: site.things}}
+"""
+
+
+def test_a_site_adds_a_project_the_way_the_catalog_does(tmp_path, monkeypatch):
+    extra = tmp_path / "site.yaml"
+    extra.write_text(SITE)
+    monkeypatch.setenv("NGHA_EXTRA_CATALOG", str(extra))
+    deployment = tmp_path / "d.yaml"
+    deployment.write_text(LAB.read_text().replace("heat-api, heat-engine]",
+                                                  "heat-api, heat-engine, site-api]"))
+    ctx = node_context(deployment)
+    files = {f.path: f for f in openstack_files(ctx) if hasattr(f, "content")}
+    assert "connection = mysql+pymysql://site:" in files["/etc/site/site.conf.d/40-ngha.conf"].content
+    assert "--http-socket 10.213.0.11:9876" in files["/etc/default/site-api"].content
+    names = [t.name for t in project_tasks(Target.load(deployment))]
+    assert "database-site" in names and "site-schema-1" in names
+
+
+def test_a_site_project_with_an_unsafe_name_is_refused_with_its_line(tmp_path):
+    extra = tmp_path / "site.yaml"
+    extra.write_text(SITE.replace("databases: [site]", "databases: ['site; DROP']"))
+    result = CliRunner().invoke(cli, ["validate", str(LAB)],
+                                env={"NGHA_EXTRA_CATALOG": str(extra)})
+    assert result.exit_code == 2, result.output
+    assert f"{extra}:15: projects.site.databases[0]: not a name" in result.output
