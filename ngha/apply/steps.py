@@ -140,7 +140,10 @@ def run_tasks(cluster: LiveCluster, target: Target, progress: Progress,
               late: bool = False) -> None:
     """The tasks that need only the core services; late=True: those that need the
     services' own APIs (Keystone registrations), after the services have started."""
-    for task in [t for t in tasks_for(target) if t.late == late]:
+    tasks = [t for t in tasks_for(target) if t.late == late]
+    if late and tasks:
+        wait_for_routing(cluster, target, "keystone")
+    for task in tasks:
         ctx = TaskContext(cluster, target, pacemaker.read_status(cluster))
         if task.check(ctx):
             continue
@@ -152,6 +155,21 @@ def run_tasks(cluster: LiveCluster, target: Target, progress: Progress,
                                fix="see the node's journal; run apply again")
     if late:  # after the registrations: a service that authenticates at start can start
         release_held(cluster, target, progress)
+
+
+def wait_for_routing(cluster: LiveCluster, target: Target, service: str) -> None:
+    """HAProxy on every node sends the service's API to a server it has seen healthy: a
+    unit answering on its own address is not yet reachable through the VIP (HAProxy's
+    check must pass twice first)."""
+    spec = target.loaded.catalog.services[service].api
+    if spec is None or "haproxy" not in target.services or service not in target.services:
+        return
+    haproxies = target.service_nodes("haproxy")
+    wait_until(lambda: routing_problems(cluster.read_all(HaproxyServersFact(), nodes=haproxies),
+                                        spec.name),
+               lambda found: not found, timeout=120,
+               what=f"HAProxy routing to {service} on every node",
+               describe=lambda found: "; ".join(map(str, found)), interval=1)
 
 
 def release_held(cluster: LiveCluster, target: Target, progress: Progress) -> None:

@@ -87,6 +87,7 @@ def run_one(cluster: LiveCluster, target: Target, lab: Lab, scenario: Scenario, 
     probes = start_probes(lab, target.secrets.value("admin_password"), work,
                           openstack=bool(target.configured))
     ctx = Context(cluster=cluster, target=target, lab=lab, quick=quick, progress=progress)
+    probes.wait_answering()  # a path that never answers shows as an outage from the start
     started = time.time()
     try:
         time.sleep(BASELINE)

@@ -19,6 +19,7 @@ INTERVAL = 0.2
 TIMEOUT = 5.0  # for an answer
 CONNECT_TIMEOUT = 0.25  # for HAProxy to accept: the resolution of a VIP's outage
 RECOVERED_AFTER = 5  # consecutive successes that end an outage (1 s at 200 ms)
+WARM_UP_TIMEOUT = 120.0
 
 
 @dataclass
@@ -39,10 +40,25 @@ class Probes:
     proc: object = None
     started_at: float = 0.0
     samples: list[Sample] = field(default_factory=list)
+    paths: tuple[str, ...] = ()
 
     @property
     def output(self) -> Path:
         return self.directory / "samples.jsonl"
+
+    def wait_answering(self, timeout: float = WARM_UP_TIMEOUT) -> list[str]:
+        """Wait until every path has been answered once; returns those that never were.
+        A measurement starts from a cluster that answers: an OpenStack API's first
+        requests after it started load its policies, its service token and its database
+        engines, which took more than the 5 s timeout on the 2-core lab, and have
+        nothing to do with what is measured next."""
+        deadline = time.monotonic() + timeout
+        while True:
+            answered = {s.path for s in read_samples(self.output) if s.ok}
+            silent = sorted(set(self.paths) - answered)
+            if not silent or time.monotonic() > deadline:
+                return silent
+            time.sleep(0.5)
 
     def stop(self) -> list[Sample]:
         if self.proc is not None:
@@ -96,6 +112,7 @@ def start_probes(lab: Lab, admin_password: str, work: Path, openstack: bool = Fa
         paths = probe_paths(lab, admin_password)
         if openstack:
             paths.update(openstack_paths(lab))
+        probes.paths = tuple(paths)
         json.dump({"output": str(probes.output), "interval": INTERVAL, "timeout": TIMEOUT,
                    "connect_timeout": CONNECT_TIMEOUT, "paths": paths,
                    "auth": {"url": paths["keystone"]["url"],

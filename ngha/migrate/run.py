@@ -72,6 +72,11 @@ def migrate(cluster: LiveCluster, source: Target, destination: Target, method: s
     units = [f"{s.unit}.service" for s in migration.moving]
     before = unit_pids(cluster, units)
     probes = _start_probes(cluster, destination)
+    if probes is not None:
+        silent = probes.wait_answering()
+        if silent:
+            report.details["never_answered_before"] = silent
+        started = time.time()  # what is measured: from a cluster that answers
     try:
         for step in _steps(migration, method):
             step_started = time.time()

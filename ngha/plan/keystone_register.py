@@ -12,6 +12,7 @@ packages bring them). Prints one line per change; nothing secret is printed.
 
 import json
 import sys
+import time
 
 
 def logs_in(auth_url: str, wanted: dict) -> bool:
@@ -27,7 +28,7 @@ def logs_in(auth_url: str, wanted: dict) -> bool:
 
 
 def main() -> int:
-    from keystoneauth1 import session
+    from keystoneauth1 import exceptions, session
     from keystoneauth1.identity import v3
     from keystoneclient.v3 import client
 
@@ -37,6 +38,16 @@ def main() -> int:
                        user_domain_id="default", project_domain_id="default")
     keystone = client.Client(session=session.Session(auth=auth, timeout=30))
     region = request["region"]
+    deadline = time.monotonic() + 120
+    while True:  # Keystone just started: its VIP may take a few seconds to route
+        try:
+            keystone.projects.list(name="service", domain="default")
+            break
+        except (exceptions.ConnectFailure, exceptions.ServiceUnavailable,
+                exceptions.BadGateway, exceptions.GatewayTimeout):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
 
     def one(found):
         return found[0] if found else None

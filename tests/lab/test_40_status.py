@@ -79,10 +79,15 @@ def test_every_node_read_of_the_core_services_on_real_nodes(deployed, live):
 def test_healthy_lab_lists_every_service_with_its_manager(deployed):
     data = wait_status(deployed, 0)
     managers = {row["service"]: row["manager"] for row in data["services"]}
+    openstack = ("glance-api", "placement-api", "nova-api", "nova-conductor", "nova-scheduler",
+                 "neutron-server", "neutron-rpc-server", "cinder-api", "cinder-scheduler",
+                 "heat-api", "heat-engine")
     assert managers == {"haproxy": "pacemaker", "rabbitmq": "pacemaker",
                         "galera": "pacemaker", "redis": "pacemaker",
                         "keystone": "systemd", "memcached": "systemd",
-                        "ngha-probe": "systemd", "ngha-probe-worker": "pacemaker"}
+                        "ngha-probe": "systemd", "ngha-probe-worker": "pacemaker",
+                        **{name: "systemd" for name in openstack},
+                        "cinder-volume": "pacemaker"}
     galera = next(r for r in data["services"] if r["service"] == "galera")
     assert {c["state"] for c in galera["cells"].values()} == {"promoted"}
     assert data["quorum"] and set(data["nodes"].values()) == {"online"}

@@ -1,5 +1,6 @@
 """The lab description and the deployment skeleton (no root needed)."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -56,7 +57,13 @@ def test_deployment_skeleton(tmp_path, state):
                               "blackbox": False}
     assert doc["nodes"][0] == {"name": "ctl-0", "address": "10.213.3.11"}
     assert doc["vips"]["redis"] == "10.213.3.105"
-    assert doc["services"] == ["keystone", "memcached", "ngha-probe", "ngha-probe-worker"]
+    assert doc["services"][:4] == ["keystone", "memcached", "ngha-probe", "ngha-probe-worker"]
+    assert "cinder-volume" in doc["services"] and doc["openstack"]["settings"]["cinder"]
+    core_only = write_deployment(dataclasses.replace(state, openstack=False),
+                                 tmp_path / "core.yaml", tmp_path / "secrets")
+    core = YAML(typ="safe").load(core_only.read_text())
+    assert core["services"] == ["keystone", "memcached", "ngha-probe", "ngha-probe-worker"]
+    assert "openstack" not in core
     assert doc["tuning"]["keystone_workers"] == 2
     for name in ("database_password", "rabbitmq_password", "redis_password"):
         secret = tmp_path / "secrets" / name
