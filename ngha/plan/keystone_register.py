@@ -21,10 +21,16 @@ def logs_in(auth_url: str, wanted: dict) -> bool:
     from keystoneauth1.identity import v3
     auth = v3.Password(auth_url=auth_url + "/v3", username=wanted["name"],
                        password=wanted["password"], user_domain_id="default")
-    try:
-        return bool(session.Session(auth=auth, timeout=30).get_token())
-    except exceptions.Unauthorized:
-        return False
+    for attempt in range(5):
+        try:
+            return bool(session.Session(auth=auth, timeout=30).get_token())
+        except exceptions.Unauthorized:
+            return False
+        except exceptions.ConnectFailure:
+            if attempt == 4:
+                raise
+            time.sleep(1)
+    return False
 
 
 def main() -> int:
@@ -36,7 +42,10 @@ def main() -> int:
     auth = v3.Password(auth_url=request["auth_url"] + "/v3", username="admin",
                        password=request["admin_password"], project_name="admin",
                        user_domain_id="default", project_domain_id="default")
-    keystone = client.Client(session=session.Session(auth=auth, timeout=30))
+    # the internal endpoint (the catalog's default, public, is for clients); a connection
+    # HAProxy closed between two requests (RemoteDisconnected) is retried, not fatal
+    keystone = client.Client(session=session.Session(auth=auth, timeout=30),
+                             interface="internal", connect_retries=5)
     region = request["region"]
     deadline = time.monotonic() + 120
     while True:  # Keystone just started: its VIP may take a few seconds to route

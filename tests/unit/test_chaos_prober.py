@@ -59,3 +59,23 @@ def test_nobody_listening_fails_at_once():
 def test_without_a_connect_timeout_the_answers_applies(slow_server):
     # as the demo's client checks call it
     assert request("GET", slow_server, None, 5.0) == (200, b"ok")
+
+
+def test_a_measurement_waits_until_every_path_answered_its_last_requests(tmp_path):
+    """An API process that has not answered yet (one per node, reached in turn) must not
+    count against what is measured next."""
+    import json as _json
+
+    from ngha.measurement.probes import RECOVERED_AFTER, Probes
+
+    probes = Probes(directory=tmp_path, paths=("keystone", "server"))
+    lines = [{"path": "keystone", "t0": i, "t1": i + 0.1, "ok": True} for i in range(6)]
+    lines += [{"path": "server", "t0": 0, "t1": 5, "ok": True},
+              {"path": "server", "t0": 1, "t1": 6, "ok": False, "detail": "TimeoutError"}]
+    probes.output.write_text("".join(_json.dumps(x) + "\n" for x in lines))
+    assert probes.wait_answering(timeout=0) == ["server"]
+    more = [{"path": "server", "t0": 10 + i, "t1": 10.1 + i, "ok": True}
+            for i in range(RECOVERED_AFTER)]
+    with probes.output.open("a") as f:
+        f.write("".join(_json.dumps(x) + "\n" for x in more))
+    assert probes.wait_answering(timeout=0) == []
