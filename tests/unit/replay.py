@@ -29,7 +29,8 @@ RECORDED = Path(__file__).parent / "recorded"
 SECRETS = {"database_password": "recorded-database-password",
            "rabbitmq_password": "recorded-rabbitmq-password",
            "redis_password": "recorded-redis-password",
-           "admin_password": "recorded-admin-password"}
+           "admin_password": "recorded-admin-password",
+           "service_password": "recorded-service-password"}
 # Commands that change a node or the cluster: never answered from the recording.
 CHANGES = (("systemctl", "enable"), ("systemctl", "disable"), ("systemctl", "start"),
            ("systemctl", "stop"), ("systemctl", "restart"), ("systemctl", "reload"),
