@@ -51,7 +51,8 @@ def live(shared_lab, applied):
 def test_first_apply_converges(applied):
     assert applied["changed"] and applied["remaining"]["pending"] is False
     steps = {s["step"] for s in applied["steps"]}
-    assert steps == {"node files", "CIB", "core services", "one-off tasks", "systemd services"}
+    assert steps == {"node files", "CIB", "core services", "one-off tasks", "systemd services",
+                     "registrations", "OpenStack services"}
     print(f"first apply: {applied['wall_seconds']:.0f} s")
 
 
