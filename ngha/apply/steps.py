@@ -19,6 +19,7 @@ from ngha.plan.cib import CibPlan, gate_of, refuse_cascade
 from ngha.plan.nodes import (MANIFEST, PENDING, NodesPlan, UnitChange, observe_nodes,
                              plan_nodes)
 from ngha.plan.task import TaskContext
+from ngha.profiles.desired import Order
 from ngha.plan.tasks import tasks_for
 from ngha.render.haproxy import GALERA_SECTION
 from ngha.targets import Target
@@ -174,20 +175,46 @@ def wait_for_routing(cluster: LiveCluster, target: Target, service: str) -> None
 
 def release_held(cluster: LiveCluster, target: Target, progress: Progress) -> None:
     """Start the resources the CIB step added stopped, now that their tasks (schema,
-    Keystone registration) are done."""
+    Keystone registration) are done: one project at a time, each running before the
+    next. Released at once, a dozen Python services started on every node together and
+    starved the core's monitors (on the lab's 2 cores RabbitMQ's timed out, and on the
+    legacy layout its recovery restarted everything ordered after it)."""
     cib = pacemaker.read_cib(cluster)
     held = held_resources(cib)
-    if not held:
-        return
-    progress(f"starting {', '.join(held)} (its one-off tasks are done)")
-    for resource in held:
-        pacemaker.delete_meta(cluster, resource, "target-role", cib=cib)
-    wait_until(lambda: resource_problems(pacemaker.read_status(cluster), target.desired.cluster,
-                                         target.allowed_nodes, only=set(held),
-                                         skip_disabled=False),
-               lambda found: not found, timeout=CORE_TIMEOUT,
-               what=f"{', '.join(held)} running",
-               describe=lambda found: "; ".join(map(str, found[:4])), interval=2)
+    for wave in release_waves(target, held):
+        progress(f"starting {', '.join(wave)} (its one-off tasks are done)")
+        for resource in wave:
+            pacemaker.delete_meta(cluster, resource, "target-role", cib=cib)
+        wait_until(lambda: resource_problems(pacemaker.read_status(cluster),
+                                             target.desired.cluster, target.allowed_nodes,
+                                             only=set(wave), skip_disabled=False),
+                   lambda found: not found, timeout=CORE_TIMEOUT,
+                   what=f"{', '.join(wave)} running",
+                   describe=lambda found: "; ".join(map(str, found[:4])), interval=2)
+
+
+def release_waves(target: Target, held: list[str],
+                  orders: tuple[tuple[str, str], ...] = ()) -> list[list[str]]:
+    """The held resources grouped by project, in catalog order; a group that is ordered
+    after a held resource of a later group starts with that group instead (a mandatory
+    order on a stopped resource would keep it from starting). Held resources of no project
+    last. `orders`: (first, then) pairs besides the desired configuration's."""
+    project_of = {target.desired_ids[s.name]: s.spec.project or ""
+                  for s in target.loaded.services if s.name in target.desired_ids}
+    projects = list(dict.fromkeys([*project_of.values(), ""]))
+    waves = [[r for r in held if project_of.get(r, "") == p] for p in projects]
+    first_of: dict[str, set[str]] = {}
+    pairs = [(c.first, c.then) for c in target.desired.cluster.constraints
+             if isinstance(c, Order)]
+    for first, then in [*pairs, *orders]:
+        first_of.setdefault(then, set()).add(first)
+    for i, wave in enumerate(waves):
+        needs = set().union(*(first_of.get(r, set()) for r in wave)) - set(wave)
+        later = next((w for w in waves[i + 1:] if needs & set(w)), None)
+        if later is not None:
+            later[:0] = wave
+            wave.clear()
+    return [w for w in waves if w]
 
 
 # --- 5. systemd-owned services -----------------------------------------------------------

@@ -246,10 +246,18 @@ def serve(listeners: list[socket.socket], key: bytes, power: Power) -> None:
             threading.Thread(target=handle, args=(conn, peer), daemon=True).start()
 
 
+_LOG_LOCK = threading.Lock()
+
+
 def log(message: str) -> None:
+    """One whole line per message: print() writes the text and its newline separately,
+    and two requests answered at once ran their lines together (a reader counting answers
+    then waited for one that had been given)."""
     now = time.time()
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now)) + f".{int(now % 1 * 1000):03d}"
-    print(f"{stamp} {message}", file=sys.stderr, flush=True)
+    with _LOG_LOCK:
+        sys.stderr.write(f"{stamp} {message}\n")
+        sys.stderr.flush()
 
 
 def main(argv: list[str]) -> int:

@@ -19,7 +19,8 @@ def lab_lock(lab_dir: Path) -> Iterator[None]:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                print(f"waiting for another ngha lab command on {lab_dir} ...", file=sys.stderr)
+                # one write: the fence daemon's threads share this stderr with its log
+                sys.stderr.write(f"waiting for another ngha lab command on {lab_dir} ...\n")
                 fcntl.flock(fd, fcntl.LOCK_EX)
             # `down` removes the directory under its lock: if that happened while we waited,
             # our lock is on a deleted directory; take it again on the new one.

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ngha.catalog import Catalog, extra_catalog_files, load_catalog
+from ngha.catalog import Project, load_projects
 from ngha.errors import NghaError
 from ngha.model.deployment import SECRET_PARAMETER, Deployment
 from ngha.model.environment import Environment, load_environment, shipped_environment
@@ -38,6 +39,22 @@ class LoadedDeployment:
     profile: str
     document: YamlDocument
     warnings: tuple[LoadWarning, ...] = ()
+
+    @property
+    def configured_services(self) -> tuple[ResolvedService, ...]:
+        """The deployed services ngha configures (those of an OpenStack project, when the
+        deployment has an `openstack:` section): the one definition render, plan and
+        targets use."""
+        if self.deployment.openstack is None:
+            return ()
+        return tuple(s for s in self.services if s.spec.project)
+
+    @property
+    def configured_projects(self) -> list[Project]:
+        """Their projects, in catalog order of their services."""
+        projects = load_projects().projects
+        names = dict.fromkeys(s.spec.project for s in self.configured_services)
+        return [projects[name] for name in names if name in projects]
 
     def input_files(self) -> list[Path]:
         """Every file this deployment was read from or refers to: render never writes

@@ -14,7 +14,7 @@ import json
 from importlib import resources
 from typing import Callable
 
-from ngha.catalog import Project, load_projects
+from ngha.catalog import Project
 from ngha.live.errors import ClusterError
 from ngha.plan.task import (Task, TaskContext, create_database, database_exists, digest,
                             marked_task)
@@ -26,21 +26,12 @@ SERVICE_PASSWORD = "{project}_service_password"
 INTERFACES = ("public", "internal", "admin")
 
 
-def configured_projects(target: Target) -> list[Project]:
-    deployment = target.loaded.deployment
-    if deployment.openstack is None:
-        return []
-    projects = load_projects().projects
-    names = dict.fromkeys(s.spec.project for s in target.loaded.services if s.spec.project)
-    return [projects[name] for name in names if name in projects]
-
-
 def project_tasks(target: Target) -> list[Task]:
     """The tasks, in order: databases, schema steps, then the registrations (late: one
     task, one run of the registration script for every project, since each run costs
     a Python start and a login)."""
     tasks: list[Task] = []
-    projects = configured_projects(target)
+    projects = target.loaded.configured_projects
     for project in projects:
         password = DATABASE_PASSWORD.format(project=project.name)
         for database in project.databases:

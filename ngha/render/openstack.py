@@ -27,24 +27,10 @@ SETTINGS_NAME = "40-ngha.conf"
 PLACEHOLDER = re.compile(r"\$\{([a-z_]+)(?::([a-z0-9_]+))?\}")
 
 
-def configured_services(ctx: NodeContext) -> list[ResolvedService]:
-    """The deployed services ngha configures: those with a project, when the deployment
-    has an `openstack:` section."""
-    if ctx.deployment.openstack is None:
-        return []
-    return [s for s in ctx.loaded.services if s.spec.project]
-
-
-def deployed_projects(services: list[ResolvedService]) -> list[Project]:
-    projects = load_projects().projects
-    names = dict.fromkeys(s.spec.project for s in services)
-    return [projects[name] for name in names if name in projects]
-
-
 def openstack_files(ctx: NodeContext) -> list[NodeFile | NodeDirectory]:
-    services = configured_services(ctx)
+    services = ctx.loaded.configured_services
     files: list[NodeFile | NodeDirectory] = []
-    for project in deployed_projects(services):
+    for project in ctx.loaded.configured_projects:
         # a Pacemaker-owned one (cinder-volume) is not restarted by apply: the plan says
         # to restart it with `ngha restart` when its files changed
         units = tuple(s.unit for s in services if s.spec.project == project.name)

@@ -94,11 +94,8 @@ class Target:
 
     @cached_property
     def configured(self) -> tuple[str, ...]:
-        """The deployed services ngha configures (those with a project, when the
-        deployment has an `openstack:` section)."""
-        if self.loaded.deployment.openstack is None:
-            return ()
-        return tuple(s.name for s in self.loaded.services if s.spec.project)
+        """The deployed services ngha configures (see LoadedDeployment)."""
+        return tuple(s.name for s in self.loaded.configured_services)
 
     @cached_property
     def configured_units(self) -> frozenset[str]:

@@ -329,3 +329,21 @@ def test_lab_status_says_when_fencing_would_fail():
     assert "daemon listening on port 7410 (main)" in format_report(report)
     report["fence_daemon"]["listening"]["main"] = False
     assert "daemon NOT RUNNING: fencing fails (see /l/fenced.log)" in format_report(report)
+
+
+def test_log_lines_written_at_once_from_many_threads_stay_whole(capfd):
+    """Two requests answered at the same moment ran their log lines together (print
+    writes text and newline apart), and a reader counting answers waited forever."""
+    import threading
+
+    from ngha.lab import fenced
+
+    threads = [threading.Thread(target=lambda i=i: [fenced.log(f"req{i} -> ok")
+                                                   for _ in range(200)]) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = capfd.readouterr().err.splitlines()
+    assert len(lines) == 1600
+    assert all(line.count(" -> ") == 1 for line in lines)

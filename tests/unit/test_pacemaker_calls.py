@@ -199,3 +199,26 @@ def test_a_new_resource_held_back_is_added_stopped_found_again_and_kept_stopped(
     operator = after.xml.decode().replace('id="cinder-volume-ngha-held"',
                                           'id="cinder-volume-meta_attributes-target-role"')
     assert held_resources(parse_cib(operator, "ctl-0")) == []
+
+
+def test_held_resources_start_one_project_at_a_time_and_never_before_what_they_need():
+    """Legacy: every OpenStack service is held; released project by project (catalog
+    order), and no wave holds a resource ordered after a resource of a later wave."""
+    from ngha.apply.steps import release_waves
+    from ngha.profiles.desired import Order
+    from tests.conftest import EXAMPLES
+
+    target = Target.load(EXAMPLES / "lab-3ctl.yaml", profile="legacy")
+    held = sorted(target.held_back)
+    waves = release_waves(target, held)
+    assert sorted(r for w in waves for r in w) == held
+    assert waves[0] == ["glance-api-clone"]
+    assert set(waves[2]) == {"nova-api-clone", "nova-conductor-clone", "nova-scheduler-clone"}
+    position = {r: i for i, w in enumerate(waves) for r in w}
+    for c in target.desired.cluster.constraints:
+        if isinstance(c, Order) and c.then in position and c.first in position:
+            assert position[c.first] <= position[c.then], c
+    # an order across projects (glance-api after heat-api) pulls glance's wave into heat's
+    waves = release_waves(target, held, orders=(("heat-api-clone", "glance-api-clone"),))
+    assert "glance-api-clone" in next(w for w in waves if "heat-api-clone" in w)
+    assert sorted(r for w in waves for r in w) == held
