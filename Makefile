@@ -45,7 +45,7 @@ venv: deps $(VENV)/.installed bytecode
 # Lab tests need root and the lab's packages; elsewhere they are skipped with a reason.
 test: venv
 	@if [ "$$(id -u)" = 0 ]; then $(NGHA) lab prepare; fi
-	$(PY) -m pytest -q -rs -p no:cacheprovider tests
+	$(PY) -m pytest -q -rs --durations=15 -p no:cacheprovider tests
 
 test-unit: venv
 	$(PY) -m pytest -q -rs -p no:cacheprovider -m "not lab" tests

@@ -142,8 +142,8 @@ def run_tasks(cluster: LiveCluster, target: Target, progress: Progress,
     """The tasks that need only the core services; late=True: those that need the
     services' own APIs (Keystone registrations), after the services have started."""
     tasks = [t for t in tasks_for(target) if t.late == late]
-    if late and tasks:
-        wait_for_routing(cluster, target, "keystone")
+    for api in dict.fromkeys(t.needs_api for t in tasks if t.needs_api):
+        wait_for_routing(cluster, target, api)
     for task in tasks:
         ctx = TaskContext(cluster, target, pacemaker.read_status(cluster))
         if task.check(ctx):

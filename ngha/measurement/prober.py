@@ -47,11 +47,11 @@ class TokenKeeper:
         self.ready = threading.Event()
 
     def run(self, stop: threading.Event) -> None:
-        while self.auth and not stop.is_set():
+        url = urlsplit(self.auth["url"]) if self.auth else None
+        while url and not stop.is_set():
             try:
-                conn = http.client.HTTPConnection(urlsplit(self.auth["url"]).hostname,
-                                                  urlsplit(self.auth["url"]).port, timeout=10)
-                conn.request("POST", urlsplit(self.auth["url"]).path, body=self.auth["body"],
+                conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+                conn.request("POST", url.path, body=self.auth["body"],
                              headers={"Content-Type": "application/json"})
                 response = conn.getresponse()
                 body = response.read()

@@ -54,7 +54,7 @@ def project_tasks(target: Target) -> list[Task]:
             "of " + ", ".join(p.name for p in registered),
             _registered(registered), _register(registered),
             lambda ctx: digest(json.dumps(_request(ctx.target, registered), sort_keys=True)),
-            late=True))
+            needs_api="keystone"))
     return tasks
 
 

@@ -95,8 +95,13 @@ class Task:
     needs: str  # "galera" or "rabbitmq": the core service that must be up first
     check: Callable[[TaskContext], bool]
     run: Callable[[TaskContext], None]
-    # runs after the services have started (it needs their APIs: Keystone's)
-    late: bool = False
+    # the API it calls (e.g. "keystone"): it runs after the services have started, once
+    # HAProxy routes that API through the VIP
+    needs_api: str | None = None
+
+    @property
+    def late(self) -> bool:
+        return self.needs_api is not None
 
     def ready(self, ctx: TaskContext) -> bool:
         """Its core service runs, so it can run (and be checked) now."""
@@ -105,7 +110,7 @@ class Task:
 
 def marked_task(name: str, description: str, check: Callable[[TaskContext], bool],
                 run: Callable[[TaskContext], None], inputs: Callable[[TaskContext], str],
-                late: bool = False) -> Task:
+                needs_api: str | None = None) -> Task:
     """A task on Galera that is done when `check` holds and its marker says it ran to its
     end with the same `inputs` (a digest); marked after each complete run."""
     def done(ctx: TaskContext) -> bool:
@@ -114,7 +119,7 @@ def marked_task(name: str, description: str, check: Callable[[TaskContext], bool
     def run_and_mark(ctx: TaskContext) -> None:
         run(ctx)
         ctx.mark(name, inputs(ctx))
-    return Task(name, description, "galera", done, run_and_mark, late=late)
+    return Task(name, description, "galera", done, run_and_mark, needs_api=needs_api)
 
 
 # --- databases -------------------------------------------------------------------------

@@ -107,12 +107,18 @@ def test_rendered_pcs_script_applies_to_the_live_cluster_and_is_rerunnable(lab, 
         assert ET.fromstring(transport.run("ctl-0", ["cibadmin", "--query"],
                                            check=True).stdout).get("epoch") == epoch
     finally:
+        # the probes of ~30 new resources finish first: a resource deleted while its probe
+        # ran left a `delete` of its history pending for minutes (CI: rabbitmq_delete_0,
+        # still pending when the next tests waited for an idle cluster)
+        wait_idle = ["crm_resource", "--wait", "--timeout=180s"]
+        transport.run("ctl-0", wait_idle, timeout=210)
         for scope, empty in (("constraints", "<constraints/>"), ("resources", "<resources/>")):
             transport.run("ctl-0", ["cibadmin", "--replace", "--scope", scope,
                                     "--xml-text", empty])
         # the probes' history of the deleted resources too, while still in maintenance:
         # no orphan is left for Pacemaker to clean up when the next test waits for idle
         transport.run("ctl-0", ["crm_resource", "--refresh"], timeout=120)
+        transport.run("ctl-0", wait_idle, timeout=210)
         transport.run("ctl-0", ["pcs", "property", "set", "maintenance-mode=false"])
 
 

@@ -106,6 +106,7 @@ def test_tasks_come_in_order_databases_then_schemas_then_registrations():
     late = [t for t in tasks if t.late]
     assert [t.name for t in late] == ["keystone-registrations"] == names[-1:]
     assert late[0].description.endswith("glance, placement, nova, neutron, cinder, heat")
+    assert late[0].needs_api == "keystone"  # apply waits for its routing first
 
 
 def test_endpoints_public_on_the_public_vip_internal_and_admin_on_internal_api():
