@@ -1,0 +1,1 @@
+"""The resilience matrix: every service against every backend fault (`ngha chaos matrix`)."""

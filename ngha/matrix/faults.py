@@ -1,0 +1,139 @@
+"""The matrix's faults: each breaks one backend (or the cluster's network) once, from a
+healthy cluster, brings it back as an operator would, and says when the backend was
+healthy again, the time every cell's `seconds_after_backend` counts from.
+
+Fault ids are a contract (`ngha chaos matrix --faults`); more may be added, none renamed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ngha.chaos.context import Context
+from ngha.chaos.scenarios import partition_minority
+from ngha.live import pacemaker, systemd
+
+GALERA, RABBITMQ, CORE = ("galera",), ("rabbitmq",), ("galera", "rabbitmq", "redis")
+
+
+@dataclass
+class FaultOutcome:
+    backend_back: float | None = None  # the backend healthy again
+    nodes: set[str] = field(default_factory=set)  # nodes crashed or cut off on purpose
+    restarted_at: float | None = None  # services restarted on purpose (start-without-*)
+    notes: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fault:
+    id: str
+    title: str
+    backend: str  # what `seconds_after_backend` counts from: galera, rabbitmq, core, cluster
+    run: Callable[[Context], FaultOutcome]
+
+
+def _healthy(ctx: Context, services: tuple[str, ...]) -> Callable:
+    """Galera promoted, RabbitMQ and Redis running, on every node, with quorum (Redis:
+    one master, every replica running)."""
+    conditions = []
+    for service in services:
+        if service == "galera":
+            conditions.append(ctx.promoted("galera"))
+        elif service == "redis":
+            rid, nodes = ctx.resource("redis"), set(ctx.cluster.nodes)
+            conditions.append(lambda v, rid=rid, nodes=nodes:
+                              len(v.promoted_on(rid)) == 1 and nodes <= set(v.running_on(rid)))
+        else:
+            conditions.append(ctx.running(service))
+    return lambda view: all(condition(view) for condition in conditions)
+
+
+def _stop(ctx: Context, services: tuple[str, ...]) -> None:
+    for service in services:
+        pacemaker.disable(ctx.cluster, ctx.resource(service))
+    stopped = [ctx.stopped(s) for s in services]
+    ctx.wait(lambda v: all(each(v) for each in stopped), f"{', '.join(services)} stopped",
+             timeout=600)
+
+
+def _start(ctx: Context, services: tuple[str, ...]) -> float:
+    ctx.event(f"recovery: pcs resource enable {' '.join(map(ctx.resource, services))}")
+    for service in services:
+        pacemaker.enable(ctx.cluster, ctx.resource(service))
+    back = ctx.wait(_healthy(ctx, services), f"{', '.join(services)} healthy again",
+                    timeout=900)
+    ctx.events.append((back, f"{', '.join(services)} healthy again"))
+    return back
+
+
+def _down_for(services: tuple[str, ...], quick: float, full: float) -> Callable:
+    def run(ctx: Context) -> FaultOutcome:
+        seconds = ctx.hold(quick, full)
+        ctx.event(f"fault: {', '.join(services)} disabled for {seconds:g} s")
+        _stop(ctx, services)
+        time.sleep(seconds)
+        return FaultOutcome(backend_back=_start(ctx, services))
+    return run
+
+
+def _start_without(services: tuple[str, ...]) -> Callable:
+    """Every OpenStack service restarted while the backend is down: does a service started
+    into an outage come up serving once it is back? (Legacy: Pacemaker has stopped them
+    all with the backend, its order constraints: nothing left to restart.)"""
+    def run(ctx: Context) -> FaultOutcome:
+        ctx.event(f"fault: {', '.join(services)} disabled, then every service restarted")
+        _stop(ctx, services)
+        units = [s.unit for s in ctx.target.loaded.configured_services
+                 if s.manager == "systemd"] + _keystone_units(ctx)
+        restarted_at = None
+        if units:
+            restarted_at = ctx.event(f"systemctl restart {' '.join(units)} on every node")
+            systemd.act_everywhere(ctx.cluster, "restart", units)
+        time.sleep(ctx.hold(20, 60))
+        return FaultOutcome(backend_back=_start(ctx, services), restarted_at=restarted_at)
+    return run
+
+
+def _keystone_units(ctx: Context) -> list[str]:
+    keystone = next((s for s in ctx.target.loaded.services if s.name == "keystone"), None)
+    return [keystone.unit] if keystone and keystone.manager == "systemd" else []
+
+
+def _restart(services: tuple[str, ...]) -> Callable:
+    def run(ctx: Context) -> FaultOutcome:
+        ctx.event(f"fault: {', '.join(services)} stopped and started cluster-wide")
+        _stop(ctx, services)
+        time.sleep(ctx.hold(10, 30))
+        return FaultOutcome(backend_back=_start(ctx, services))
+    return run
+
+
+def _partition(ctx: Context) -> FaultOutcome:
+    outcome = partition_minority(ctx)
+    back = ctx.wait(_healthy(ctx, CORE), "every node back in Galera, RabbitMQ and Redis",
+                    timeout=900)
+    ctx.events.append((back, "the cluster whole again"))
+    return FaultOutcome(backend_back=back, nodes=outcome.nodes)
+
+
+FAULTS = [
+    Fault("galera-restart", "Galera stopped and started cluster-wide", "galera",
+          _restart(GALERA)),
+    Fault("rabbitmq-restart", "RabbitMQ stopped and started cluster-wide", "rabbitmq",
+          _restart(RABBITMQ)),
+    Fault("galera-down", "Galera disabled for 5 minutes (quick: 60 s)", "galera",
+          _down_for(GALERA, 60, 300)),
+    Fault("rabbitmq-down", "RabbitMQ disabled for 5 minutes (quick: 60 s)", "rabbitmq",
+          _down_for(RABBITMQ, 60, 300)),
+    Fault("core-down", "Galera, RabbitMQ and Redis disabled for 5 minutes (quick: 60 s)",
+          "core", _down_for(CORE, 60, 300)),
+    Fault("start-without-db", "Every service restarted while Galera is down", "galera",
+          _start_without(GALERA)),
+    Fault("start-without-broker", "Every service restarted while RabbitMQ is down",
+          "rabbitmq", _start_without(RABBITMQ)),
+    Fault("partition-minority", "One node cut off for 60 s (quick: 20 s)", "cluster",
+          _partition),
+]
+BY_ID = {f.id: f for f in FAULTS}

@@ -1,0 +1,90 @@
+"""The matrix's cells from synthetic samples: recovered, seconds after the backend,
+restarts, manual actions, and the judge of each layout."""
+
+from __future__ import annotations
+
+from ngha.matrix.cells import BACK_WITHIN, Measured, make_cell
+from ngha.measurement.probes import Sample
+
+FAULT_AT = 1000.0
+
+
+def samples(path: str, pattern: str, start: float = 990.0, step: float = 1.0) -> list[Sample]:
+    """One sample per character: '.' ok, 'x' failed; each answered 0.1 s after it left."""
+    return [Sample(path, start + i * step, start + i * step + 0.1, c == ".")
+            for i, c in enumerate(pattern)]
+
+
+def measured(checks, backend_back=1030.0, profile="nextgen", **kw) -> Measured:
+    return Measured(service="nova", fault="galera-restart", profile=profile, checks=checks,
+                    fault_at=FAULT_AT, backend_back=backend_back, **kw)
+
+
+def test_a_service_back_with_its_backend_passes():
+    # failing from 1010 to 1031, answering again from 1032 (backend back at 1030)
+    cell = make_cell(measured({"server": samples("server", "." * 20 + "x" * 22 + "." * 10)}))
+    assert cell["recovered"] and cell["passed"], cell
+    assert cell["seconds_after_backend"] == 2.1  # 1032.1 - 1030
+    assert cell["outage_seconds"] == 22.1  # 1010 to 1032.1
+    assert cell["failed_requests"] == 22 and cell["manual_action"] is None
+
+
+def test_late_by_more_than_the_limit_fails_on_nextgen_only():
+    late = {"server": samples("server", "." * 20 + "x" * 30 + "." * 10)}  # back at 1040.1
+    cell = make_cell(measured(late))
+    assert cell["recovered"] and cell["seconds_after_backend"] > BACK_WITHIN
+    assert not cell["passed"] and "after its backend" in cell["failures"][0]
+    assert make_cell(measured(late, profile="legacy"))["passed"]
+
+
+def test_the_slowest_check_decides_and_a_check_that_never_failed_counts_as_back():
+    cell = make_cell(measured({
+        "server": samples("server", "." * 20 + "x" * 22 + "." * 10),
+        "server-create": samples("server-create", "." * 20 + "x" * 26 + "." * 10),
+        "quiet": samples("quiet", "." * 60)}))
+    assert cell["seconds_after_backend"] == 6.1 and not cell["passed"]
+
+
+def test_never_back_is_not_recovered_and_fails_both_layouts():
+    checks = {"server": samples("server", "." * 20 + "x" * 30 + "...")}  # 3 < 5 successes
+    for profile in ("nextgen", "legacy"):
+        cell = make_cell(measured(checks, profile=profile))
+        assert not cell["recovered"] and not cell["passed"]
+        assert cell["outage_seconds"] is None and cell["seconds_after_backend"] is None
+        assert cell["notes"]["never_back"] == ["server"]
+
+
+def test_restarts_fail_nextgen_and_are_only_counted_on_legacy():
+    checks = {"server": samples("server", "." * 60)}
+    kw = {"restarts": {"ctl-1": 1, "ctl-0": 0},
+          "restarted_units": ("nova-conductor@ctl-1 (main PID changed)",)}
+    cell = make_cell(measured(checks, **kw))
+    assert cell["restarts"] == {"ctl-0": 0, "ctl-1": 1}
+    assert cell["failures"] == ["1 restarts: nova-conductor@ctl-1 (main PID changed)"]
+    assert make_cell(measured(checks, profile="legacy", **kw))["passed"]
+
+
+def test_a_manual_action_is_never_a_recovery():
+    checks = {"server-create": samples("server-create", "." * 60)}
+    for profile in ("nextgen", "legacy"):
+        cell = make_cell(measured(checks, profile=profile,
+                                  manual_action="openstack server delete X"))
+        assert not cell["recovered"] and not cell["passed"]
+        assert cell["failures"] == ["needed a manual action: openstack server delete X"]
+
+
+def test_a_backend_that_never_came_back_and_a_check_without_samples_fail():
+    cell = make_cell(measured({"server": samples("server", "." * 60)}, backend_back=None))
+    assert "its backend never came back" in cell["failures"]
+    empty = make_cell(measured({"server": []}))
+    assert not empty["recovered"] and empty["notes"]["no_samples"] == ["server"]
+    assert empty["outage_seconds"] is None
+
+
+def test_fault_ids_are_the_contract_and_each_names_its_backend():
+    from ngha.matrix.faults import BY_ID
+
+    assert list(BY_ID) == ["galera-restart", "rabbitmq-restart", "galera-down",
+                           "rabbitmq-down", "core-down", "start-without-db",
+                           "start-without-broker", "partition-minority"]
+    assert {f.backend for f in BY_ID.values()} == {"galera", "rabbitmq", "core", "cluster"}
