@@ -1,0 +1,140 @@
+"""Checks that cross a service's RPC, run over and over during a fault: each makes one
+object, polls it to a final state with a deadline, and deletes it. A request that never
+ends is a failure, never a wait: by hand on the lab, the first `server create` after a
+cluster-wide RabbitMQ restart stayed in BUILD for good (its cast to the conductor was
+lost). An object left in a non-final state at the deadline is `stuck`: the operator's
+command that clears it is recorded (the matrix's manual action), and run.
+
+Standard library only (it runs in the lab's client namespace, in the prober).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+DEADLINE = 60.0  # for an object to reach a final state
+
+
+@dataclass
+class FlowResult:
+    ok: bool
+    detail: str
+    stuck: str | None = None  # the command that clears what was left behind
+
+
+def poll(read: Callable[[], str], final: Callable[[str], bool], deadline: float,
+         interval: float = 1.0, clock=time.monotonic, sleep=time.sleep) -> tuple[str, bool]:
+    """(last state, reached a final one) after polling until final(state) or the deadline;
+    a read that raises counts as a state (the API away), not an end."""
+    end = clock() + deadline
+    while True:
+        try:
+            state = read()
+        except Exception as exc:  # noqa: BLE001 - the API away: keep polling
+            state = type(exc).__name__
+        if final(state):
+            return state, True
+        if clock() >= end:
+            return state, False
+        sleep(interval)
+
+
+def _name() -> str:
+    return f"ngha-flow-{uuid.uuid4().hex[:8]}"
+
+
+def server_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
+    """api -> conductor -> scheduler -> placement: no compute node, so the end is ERROR
+    with NoValidHost (`made` holds the image and flavor the prober created once)."""
+    status, _, data = cloud.call("POST", "compute", "/servers", {"server": {
+        "name": _name(), "imageRef": made["image"], "flavorRef": made["flavor"],
+        "networks": "none"}}, headers={"OpenStack-API-Version": "compute 2.37",
+                                       "X-OpenStack-Nova-API-Version": "2.37"})
+    if status != 202:
+        return FlowResult(False, f"create answered {status}")
+    server = json.loads(data)["server"]["id"]
+
+    def read() -> str:
+        code, _, body = cloud.call("GET", "compute", f"/servers/{server}")
+        if code != 200:
+            return f"HTTP {code}"
+        found = json.loads(body)["server"]
+        fault = found.get("fault", {}).get("message", "")
+        return found["status"] + (f": {fault}" if fault else "")
+    state, ended = poll(read, lambda s: s.startswith(("ERROR", "ACTIVE")), deadline)
+    cloud.call("DELETE", "compute", f"/servers/{server}")
+    if not ended:
+        return FlowResult(False, f"still {state} after {deadline:.0f} s",
+                          stuck=f"openstack server delete {server}")
+    return FlowResult(state.startswith("ERROR") and "No valid host" in state, state)
+
+
+def volume_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
+    """api -> scheduler -> the active/passive volume service: `available`."""
+    status, _, data = cloud.call("POST", "volumev3", "/volumes",
+                                 {"volume": {"size": 1, "name": _name()}})
+    if status != 202:
+        return FlowResult(False, f"create answered {status}")
+    volume = json.loads(data)["volume"]["id"]
+
+    def read() -> str:
+        code, _, body = cloud.call("GET", "volumev3", f"/volumes/{volume}")
+        return json.loads(body)["volume"]["status"] if code == 200 else f"HTTP {code}"
+    state, ended = poll(read, lambda s: s in ("available", "error"), deadline)
+    stuck = None
+    if not ended and state == "creating":  # cannot be deleted as it is: reset it first
+        stuck = (f"openstack volume set --state error {volume} && "
+                 f"openstack volume delete {volume}")
+        cloud.call("POST", "volumev3", f"/volumes/{volume}/action",
+                   {"os-reset_status": {"status": "error"}})
+    cloud.call("DELETE", "volumev3", f"/volumes/{volume}")
+    if not ended:
+        return FlowResult(False, f"still {state} after {deadline:.0f} s", stuck=stuck)
+    return FlowResult(state == "available", state)
+
+
+def network_delete(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
+    """A network created and deleted (the delete asks placement and the RPC server)."""
+    status, _, data = cloud.call("POST", "network", "/v2.0/networks",
+                                 {"network": {"name": _name()}})
+    if status != 201:
+        return FlowResult(False, f"create answered {status}")
+    network = json.loads(data)["network"]["id"]
+    status, _, _ = cloud.call("DELETE", "network", f"/v2.0/networks/{network}")
+    if status != 204:
+        return FlowResult(False, f"delete answered {status}",
+                          stuck=f"openstack network delete {network}")
+    return FlowResult(True, "created and deleted")
+
+
+STACK_TEMPLATE = {"heat_template_version": "2018-08-31",
+                  "resources": {"secret": {"type": "OS::Heat::RandomString",
+                                           "properties": {"length": 8}}}}
+
+
+def stack_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
+    """api -> engine over RPC: CREATE_COMPLETE."""
+    name = _name()
+    status, _, data = cloud.call("POST", "orchestration", "/stacks", {
+        "stack_name": name, "template": STACK_TEMPLATE, "timeout_mins": 5})
+    if status != 201:
+        return FlowResult(False, f"create answered {status}")
+    path = f"/stacks/{name}/{json.loads(data)['stack']['id']}"
+
+    def read() -> str:
+        code, _, body = cloud.call("GET", "orchestration", path)
+        return json.loads(body)["stack"]["stack_status"] if code == 200 else f"HTTP {code}"
+    state, ended = poll(read, lambda s: s.endswith(("_COMPLETE", "_FAILED")), deadline)
+    cloud.call("DELETE", "orchestration", path)
+    if not ended:
+        return FlowResult(False, f"still {state} after {deadline:.0f} s",
+                          stuck=f"openstack stack delete --yes {name}")
+    return FlowResult(state == "CREATE_COMPLETE", state)
+
+
+FLOWS = {"server-create": server_create, "volume-create": volume_create,
+         "network-delete": network_delete, "stack-create": stack_create}
