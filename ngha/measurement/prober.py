@@ -19,7 +19,9 @@ library only: it runs under ngha's Python inside the client's network namespace.
 CONFIG (mode 0600, it holds the Keystone password): {"output": path, "interval": 0.2,
 "timeout": 5, "connect_timeout": 0.25, "auth"?: {"url", "body"}, "paths": {name:
 {"method", "url" ({project_id} is the token's project), "body"?, "expect", "auth"?: true,
-"interval"?}}}.
+"interval"?}}, "flows"?: {name (ngha.measurement.flows.FLOWS): {"interval"?,
+"deadline"?}}}. Each flow is one sample per run, with `stuck` when it left an object
+the operator would have had to clear.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from urllib.parse import urlsplit
 
 
 TOKEN_RENEWAL = 600.0
+FLOW_STOP = 90.0  # a flow under way may poll up to its deadline before it ends
 
 
 class TokenKeeper:
@@ -127,6 +130,67 @@ def probe_loop(name: str, spec: dict, config: dict, out, lock: threading.Lock,
         stop.wait(max(0.0, next_start - time.time()))
 
 
+def flow_loop(name: str, spec: dict, config: dict, out, lock: threading.Lock,
+              stop: threading.Event) -> None:
+    """An RPC-crossing check (ngha.measurement.flows) run again `interval` after each one
+    ended; one in flight at a time. Its token, with the service catalog, is its own."""
+    from ngha.measurement.flows import FLOWS, DEADLINE
+    from ngha.measurement.openstack_check import Cloud
+
+    password = json.loads(config["auth"]["body"])["auth"]["identity"]["password"][
+        "user"]["password"]
+    keystone = config["auth"]["url"].rsplit("/v3/", 1)[0]
+    cloud, cloud_at, made = None, 0.0, {}
+    try:
+        while not stop.is_set():
+            started = time.time()
+            sample = {"path": name, "t0": round(started, 3)}
+            try:
+                if cloud is None or started - cloud_at > TOKEN_RENEWAL:
+                    cloud, cloud_at = Cloud(keystone, password), started
+                if name == "server-create" and not made:
+                    made.update(_server_inputs(cloud))
+                result = FLOWS[name](cloud, made, spec.get("deadline", DEADLINE))
+                sample.update(ok=result.ok, detail=result.detail)
+                if result.stuck:
+                    sample["stuck"] = result.stuck
+            except Exception as exc:  # noqa: BLE001 - every failure is a sample
+                sample.update(ok=False, detail=f"{type(exc).__name__}: {exc}"[:200])
+                if "401" in str(exc):
+                    cloud = None
+            sample["t1"] = round(time.time(), 3)
+            with lock:
+                out.write(json.dumps(sample) + "\n")
+                out.flush()
+            stop.wait(spec.get("interval", 2.0))
+    finally:
+        if cloud is not None and made:
+            for kind, path in (("compute", f"/flavors/{made.get('flavor')}"),
+                               ("image", f"/v2/images/{made.get('image')}")):
+                try:
+                    cloud.call("DELETE", kind, path)
+                except Exception:  # noqa: BLE001 - left for the lab's next clean-up
+                    pass
+
+
+def _server_inputs(cloud) -> dict:
+    """The image and flavor a server create names (made once, deleted at the end)."""
+    name = f"ngha-flow-{os.getpid()}"
+    status, _, data = cloud.call("POST", "compute", "/flavors", {"flavor": {
+        "name": name, "ram": 64, "vcpus": 1, "disk": 1}})
+    if status != 200:
+        raise RuntimeError(f"flavor create answered {status}")
+    flavor = json.loads(data)["flavor"]["id"]
+    status, _, data = cloud.call("POST", "image", "/v2/images", {
+        "name": name, "disk_format": "raw", "container_format": "bare"})
+    if status != 201:
+        raise RuntimeError(f"image create answered {status}")
+    image = json.loads(data)["id"]
+    cloud.call("PUT", "image", f"/v2/images/{image}/file",
+               headers={"Content-Type": "application/octet-stream"}, raw=b"\0" * 4096)
+    return {"flavor": flavor, "image": image}
+
+
 def main(argv: list[str]) -> int:
     with open(argv[1]) as f:
         config = json.load(f)
@@ -141,6 +205,9 @@ def main(argv: list[str]) -> int:
         threads = [threading.Thread(target=probe_loop, name=name,
                                     args=(name, spec, config, out, lock, stop, keeper))
                    for name, spec in config["paths"].items()]
+        threads += [threading.Thread(target=flow_loop, name=name,
+                                     args=(name, spec, config, out, lock, stop))
+                    for name, spec in config.get("flows", {}).items()]
         threads.append(threading.Thread(target=keeper.run, name="token", args=(stop,)))
         for thread in threads:
             thread.start()
@@ -148,8 +215,8 @@ def main(argv: list[str]) -> int:
             stop.wait(0.5)
             if os.getppid() != parent:  # ngha was killed: do not probe forever
                 stop.set()
-        for thread in threads:
-            thread.join(timeout=10)
+        for thread in threads:  # a flow ends the one it runs: nothing of it left behind
+            thread.join(timeout=FLOW_STOP if thread.name in config.get("flows", {}) else 10)
     return 0
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ngha.lab.session import Lab
+from ngha.measurement.prober import FLOW_STOP
 from ngha.transport.process import run_process, start_background, stop_background
 
 INTERVAL = 0.2
@@ -30,6 +31,7 @@ class Sample:
     ok: bool
     id: int | None = None
     detail: str = ""  # why it failed: HTTP status or the exception's name
+    stuck: str = ""  # a flow's object left behind: the command that clears it
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Probes:
     started_at: float = 0.0
     samples: list[Sample] = field(default_factory=list)
     paths: tuple[str, ...] = ()
+    flows: tuple[str, ...] = ()
 
     @property
     def output(self) -> Path:
@@ -67,7 +70,8 @@ class Probes:
 
     def stop(self) -> list[Sample]:
         if self.proc is not None:
-            stop_background(self.proc)
+            # flows end the run under way, to clean up what it made
+            stop_background(self.proc, timeout=FLOW_STOP + 10 if self.flows else 10)
             self.proc = None
         self.samples = read_samples(self.output)
         shutil.rmtree(self.directory, ignore_errors=True)  # the config holds a password
@@ -105,8 +109,10 @@ def probe_paths(lab: Lab, admin_password: str) -> dict[str, dict]:
     }
 
 
-def start_probes(lab: Lab, admin_password: str, work: Path, openstack: bool = False) -> Probes:
-    """openstack: the control plane is deployed; its services' reads are probed too."""
+def start_probes(lab: Lab, admin_password: str, work: Path, openstack: bool = False,
+                 flows: dict[str, dict] | None = None) -> Probes:
+    """openstack: the control plane is deployed; its services' reads are probed too.
+    flows: RPC-crossing checks to run over and over (name -> {"interval", "deadline"})."""
     work.mkdir(parents=True, exist_ok=True)
     directory = Path(tempfile.mkdtemp(prefix="probes-", dir=work))
     os.chmod(directory, 0o700)
@@ -118,8 +124,9 @@ def start_probes(lab: Lab, admin_password: str, work: Path, openstack: bool = Fa
         if openstack:
             paths.update(openstack_paths(lab))
         probes.paths = tuple(paths)
+        probes.flows = tuple(flows or {})
         json.dump({"output": str(probes.output), "interval": INTERVAL, "timeout": TIMEOUT,
-                   "connect_timeout": CONNECT_TIMEOUT, "paths": paths,
+                   "connect_timeout": CONNECT_TIMEOUT, "paths": paths, "flows": flows or {},
                    "auth": {"url": paths["keystone"]["url"],
                             "body": paths["keystone"]["body"]}}, f)
     argv = lab.enter_prefix("client") + [sys.executable, "-m", "ngha.measurement.prober",
@@ -139,7 +146,7 @@ def read_samples(path: Path) -> list[Sample]:
         except ValueError:
             continue  # a line cut short when the prober was stopped
         samples.append(Sample(data["path"], data["t0"], data["t1"], bool(data["ok"]),
-                              data.get("id"), data.get("detail", "")))
+                              data.get("id"), data.get("detail", ""), data.get("stuck", "")))
     return samples
 
 

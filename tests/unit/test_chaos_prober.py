@@ -79,3 +79,82 @@ def test_a_measurement_waits_until_every_path_answered_its_last_requests(tmp_pat
     with probes.output.open("a") as f:
         f.write("".join(_json.dumps(x) + "\n" for x in more))
     assert probes.wait_answering(timeout=0) == []
+
+
+class FakeCloudHandler(BaseHTTPRequestHandler):
+    """Keystone with a catalog, and just enough of Nova and Glance for a server create
+    that ends in ERROR/NoValidHost; every DELETE is recorded."""
+
+    deleted: list[str] = []
+
+    def _send(self, status, body=None, headers=()):
+        import json as _json
+        data = _json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        self._read_body()
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if self.path == "/v3/auth/tokens":
+            catalog = [{"type": kind, "endpoints": [{"interface": "public",
+                                                      "url": f"{base}/{kind}"}]}
+                       for kind in ("compute", "image")]
+            self._send(201, {"token": {"project": {"id": "p"}, "catalog": catalog}},
+                       [("X-Subject-Token", "t")])
+        elif self.path == "/compute/flavors":
+            self._send(200, {"flavor": {"id": "f1"}})
+        elif self.path == "/image/v2/images":
+            self._send(201, {"id": "i1"})
+        elif self.path == "/compute/servers":
+            self._send(202, {"server": {"id": "s1"}})
+
+    def do_PUT(self):  # noqa: N802
+        self._read_body()
+        self._send(204)
+
+    def do_GET(self):  # noqa: N802
+        self._send(200, {"server": {"status": "ERROR",
+                                    "fault": {"message": "No valid host was found. "}}})
+
+    def do_DELETE(self):  # noqa: N802
+        FakeCloudHandler.deleted.append(self.path)
+        self._send(204)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_flow_runs_over_and_over_and_deletes_all_it_made(tmp_path):
+    import io
+    import json as _json
+
+    from ngha.measurement.prober import flow_loop
+
+    server = QuietServer(("127.0.0.1", 0), FakeCloudHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    FakeCloudHandler.deleted = []
+    url = f"http://127.0.0.1:{server.server_address[1]}/v3/auth/tokens"
+    body = _json.dumps({"auth": {"identity": {"password": {"user": {"password": "pw"}}}}})
+    out, stop = io.StringIO(), threading.Event()
+    runner = threading.Thread(target=flow_loop, args=(
+        "server-create", {"interval": 0.1, "deadline": 5}, {"auth": {"url": url, "body": body}},
+        out, threading.Lock(), stop))
+    runner.start()
+    time.sleep(2.5)
+    stop.set()
+    runner.join(timeout=10)
+    server.shutdown()
+    samples = [_json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(samples) >= 2 and all(s["ok"] for s in samples), samples
+    assert all(s["path"] == "server-create" and s["t1"] >= s["t0"] for s in samples)
+    assert FakeCloudHandler.deleted.count("/compute/servers/s1") == len(samples)
+    assert FakeCloudHandler.deleted[-2:] == ["/compute/flavors/f1", "/image/v2/images/i1"]
