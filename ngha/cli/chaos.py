@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from ngha.cli.chaos_matrix import matrix_command
 from ngha.cli.chaos_run import list_command, run_command
 
 
@@ -31,3 +32,4 @@ def report(results: tuple[str, ...], output: str) -> None:
 
 chaos.add_command(list_command)
 chaos.add_command(run_command)
+chaos.add_command(matrix_command)

@@ -7,9 +7,10 @@ of the cloud would be, and sends through the VIPs, every 200 ms on every path:
 - rpc: a probe RPC round-trip over RabbitMQ to a server on any node;
 - vip: HAProxy's own stats page on the control VIP (the VIP and HAProxy alone);
 - with the OpenStack control plane, each service's cheapest read that touches its
-  database (image, server, network, volume and stack lists), every second, with a
-  token the prober keeps (its paths wait for the first one; it is renewed every
-  10 minutes, and an old one stays in use while Keystone is away).
+  database (image, server, network, volume, stack and resource provider lists), every
+  second, with a token the prober keeps (its paths wait for the first one; it is renewed
+  every 10 minutes, and an old one stays in use while Keystone is away);
+- flows (the resilience matrix): RPC-crossing checks run one after the other.
 
 Each request's start, end and outcome is one JSON line in the output file. Standard
 library only: it runs under ngha's Python inside the client's network namespace.

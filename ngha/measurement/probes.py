@@ -60,13 +60,17 @@ class Probes:
         deadline = time.monotonic() + timeout
         while True:
             recent = {path: [s.ok for s in samples[-RECOVERED_AFTER:]]
-                      for path, samples in by_path(read_samples(self.output)).items()}
+                      for path, samples in by_path(self.read()).items()}
             answered = {path for path, oks in recent.items()
                         if len(oks) == RECOVERED_AFTER and all(oks)}
             silent = sorted(set(self.paths) - answered)
             if not silent or time.monotonic() > deadline:
                 return silent
             time.sleep(0.5)
+
+    def read(self) -> list[Sample]:
+        """What the prober recorded so far (it keeps running)."""
+        return read_samples(self.output)
 
     def stop(self) -> list[Sample]:
         if self.proc is not None:
@@ -84,7 +88,8 @@ OPENSTACK_INTERVAL = 1.0
 OPENSTACK_READS = {"image": ":9292/v2/images?limit=1", "server": ":8774/v2.1/servers?limit=1",
                    "network": ":9696/v2.0/networks?limit=1",
                    "volume": ":8776/v3/{project_id}/volumes?limit=1",
-                   "stack": ":8004/v1/{project_id}/stacks?limit=1"}
+                   "stack": ":8004/v1/{project_id}/stacks?limit=1",
+                   "placement": ":8778/resource_providers"}
 
 
 def openstack_paths(lab: Lab) -> dict[str, dict]:

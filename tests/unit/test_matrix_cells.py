@@ -88,3 +88,49 @@ def test_fault_ids_are_the_contract_and_each_names_its_backend():
                            "rabbitmq-down", "core-down", "start-without-db",
                            "start-without-broker", "partition-minority"]
     assert {f.backend for f in BY_ID.values()} == {"galera", "rabbitmq", "core", "cluster"}
+
+
+def test_rows_are_keystone_and_each_configured_project_with_its_checks():
+    from ngha.errors import NghaError
+    from ngha.matrix.rows import matrix_rows
+    from ngha.targets import Target
+    from tests.conftest import EXAMPLES
+
+    target = Target.load(EXAMPLES / "lab-3ctl.yaml")
+    rows = matrix_rows(target)
+    assert [r.name for r in rows] == ["keystone", "glance", "placement", "nova", "neutron",
+                                      "cinder", "heat"]
+    nova = next(r for r in rows if r.name == "nova")
+    assert nova.checks == ("server", "server-create")
+    assert set(nova.services) == {"nova-api", "nova-conductor", "nova-scheduler"}
+    assert "cinder-volume" in next(r for r in rows if r.name == "cinder").services
+    assert [r.name for r in matrix_rows(target, ["nova", "keystone"])] == ["keystone", "nova"]
+    try:
+        matrix_rows(target, ["swift"])
+    except NghaError as exc:
+        assert exc.field == "--services" and "swift" in exc.message
+    else:
+        raise AssertionError("an unknown service was accepted")
+
+
+def test_restarts_count_systemd_pid_and_pacemaker_but_not_the_faults_own_restart():
+    from ngha.matrix.rows import Row
+    from ngha.matrix.run import _restarts
+    from ngha.measurement.snapshot import Snapshot
+
+    row = Row("cinder", "volume", "volume-create", ("cinder-api", "cinder-volume"))
+    nodes = ("ctl-0", "ctl-1")
+    before = Snapshot({("cinder-api", "ctl-0"): 10, ("cinder-api", "ctl-1"): 20},
+                      {("cinder-volume", "ctl-0"): 5})
+    after = Snapshot({("cinder-api", "ctl-0"): 11, ("cinder-api", "ctl-1"): 20},
+                     {("cinder-volume", "ctl-0"): 9})
+    counts, named = _restarts(row, before, after, {("cinder-api", "ctl-1"): 0},
+                              {("cinder-api", "ctl-1"): 2}, nodes, deliberate=False)
+    assert counts == {"ctl-0": 2, "ctl-1": 2}
+    assert named == ["cinder-api@ctl-0 (main PID changed)",
+                     "cinder-api@ctl-1 (systemd restarted it 2x)",
+                     "cinder-volume@ctl-0 (started again by Pacemaker)"]
+    # after a restart the fault made itself, a new PID is expected: only systemd's own
+    # restarts and Pacemaker's count
+    counts, _ = _restarts(row, before, after, {}, {}, nodes, deliberate=True)
+    assert counts == {"ctl-0": 1, "ctl-1": 0}

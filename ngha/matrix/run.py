@@ -1,0 +1,191 @@
+"""Running the matrix: each fault once, from a healthy cluster, with every row's checks
+probed through the VIPs the whole time (reads every second, flows one after the other),
+then one cell per row. A row not answering again within RECOVERY_DEADLINE of its backend
+gets what an operator would do (its units restarted), and that is its manual action."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ngha.chaos.context import Context, Progress
+from ngha.chaos.run import ensure_fit, restore, wait_healthy
+from ngha.errors import NghaError
+from ngha.facts import UnitsFact
+from ngha.lab.session import Lab
+from ngha.live import pacemaker, systemd
+from ngha.live.cluster import LiveCluster
+from ngha.matrix.cells import Measured, make_cell
+from ngha.matrix.faults import BY_ID, Fault
+from ngha.matrix.rows import Row, matrix_rows
+from ngha.measurement.probes import RECOVERED_AFTER, Sample, by_path, start_probes
+from ngha.measurement.snapshot import Snapshot, snapshot
+from ngha.targets import Target
+
+RECOVERY_DEADLINE = 180.0  # after the backend: then the operator steps in
+AFTER_MANUAL = 120.0
+FLOW_INTERVAL = 2.0
+QUICK_FLOW_DEADLINE, FLOW_DEADLINE = 60.0, 120.0
+
+
+def unknown_faults(names: list[str]) -> list[str]:
+    return [n for n in names if n not in BY_ID]
+
+
+def run_matrix(cluster: LiveCluster, target: Target, faults: list[str],
+               services: list[str] | None, quick: bool, work: Path,
+               progress: Progress) -> list[dict]:
+    rows = matrix_rows(target, services)
+    lab = Lab.read(target.loaded.deployment.cluster)
+    cells: list[dict] = []
+    for fault_id in faults or list(BY_ID):
+        progress(f"== {fault_id} ({target.profile})")
+        try:
+            found = run_fault(cluster, target, lab, BY_ID[fault_id], rows, quick, work,
+                              progress)
+        except NghaError as exc:  # a wait that timed out, an unfit cluster: every cell red
+            found = [unfinished(row, fault_id, target.profile, exc.message) for row in rows]
+        cells += found
+        progress(f"{fault_id}: " + ", ".join(
+            f"{c['service']} {'ok' if c['passed'] else 'FAILED'}" for c in found))
+        try:
+            restore(cluster, target, progress)
+        except NghaError as exc:
+            progress(f"the matrix stopped: {exc.message}")
+            break
+    return cells
+
+
+def unfinished(row: Row, fault: str, profile: str, why: str) -> dict:
+    cell = make_cell(Measured(row.name, fault, profile, {c: [] for c in row.checks},
+                              fault_at=0.0, backend_back=None))
+    cell["failures"].insert(0, f"did not finish: {why}")
+    return cell
+
+
+def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
+              rows: list[Row], quick: bool, work: Path, progress: Progress) -> list[dict]:
+    ensure_fit(cluster, target)
+    deadline = QUICK_FLOW_DEADLINE if quick else FLOW_DEADLINE
+    flows = {r.flow: {"interval": FLOW_INTERVAL, "deadline": deadline}
+             for r in rows if r.flow}
+    probes = start_probes(lab, target.secrets.value("admin_password"), work, openstack=True,
+                          flows=flows)
+    manual: dict[str, str] = {}
+    try:
+        silent = probes.wait_answering()
+        if silent:
+            raise NghaError(f"{', '.join(silent)} did not answer before the fault")
+        _wait_flows(probes, list(flows))
+        before, restarts_before = _observe(cluster, target)
+        ctx = Context(cluster=cluster, target=target, lab=lab, quick=quick, progress=progress)
+        fault_at = time.time()
+        outcome = fault.run(ctx)
+        if wait_healthy(cluster, target, 600) is None:
+            raise NghaError("the cluster was not healthy again within 600 s")
+        back = outcome.backend_back or time.time()
+        for row in rows:
+            if not _wait_back(probes, row, back + RECOVERY_DEADLINE):
+                manual[row.name] = _operator_restart(cluster, target, row, progress)
+                _wait_back(probes, row, time.time() + AFTER_MANUAL)
+    finally:
+        samples = by_path(probes.stop())
+    after, restarts_after = _observe(cluster, target)
+    cells = []
+    for row in rows:
+        checks = {name: samples.get(name, []) for name in row.checks}
+        stuck = [s.stuck for ss in checks.values() for s in ss if s.stuck]
+        counts, named = _restarts(row, before, after, restarts_before, restarts_after,
+                                  cluster.nodes, deliberate=outcome.restarted_at is not None)
+        action = manual.get(row.name) or (stuck[0] if stuck else None)
+        cells.append(make_cell(Measured(
+            row.name, fault.id, target.profile, checks, fault_at, outcome.backend_back,
+            restarts=counts, restarted_units=tuple(named), manual_action=action,
+            notes={**outcome.notes, **({"stuck": stuck} if stuck else {})})))
+    return cells
+
+
+def _wait_flows(probes, flows: list[str], timeout: float = 300.0) -> None:
+    """Every flow has run once, successfully, before the fault."""
+    deadline = time.monotonic() + timeout
+    while True:
+        last = {p: ss[-1].ok for p, ss in by_path(probes.read()).items() if ss}
+        waiting = [f for f in flows if not last.get(f)]
+        if not waiting:
+            return
+        if time.monotonic() > deadline:
+            raise NghaError(f"{', '.join(waiting)} did not succeed once before the fault")
+        time.sleep(1)
+
+
+def _wait_back(probes, row: Row, until: float) -> bool:
+    """Each of the row's checks ended with RECOVERED_AFTER successes (polled till `until`)."""
+    while True:
+        paths = by_path(probes.read())
+        if all(_settled(paths.get(check, [])) for check in row.checks):
+            return True
+        if time.time() > until:
+            return False
+        time.sleep(1)
+
+
+def _settled(samples: list[Sample]) -> bool:
+    tail = samples[-RECOVERED_AFTER:]
+    return len(tail) == RECOVERED_AFTER and all(s.ok for s in tail)
+
+
+def _operator_restart(cluster: LiveCluster, target: Target, row: Row,
+                      progress: Progress) -> str:
+    """What an operator does for a service that does not answer again: restart it."""
+    units = [s.unit for s in target.loaded.services
+             if s.name in row.services and s.manager == "systemd"]
+    resources = [target.desired_ids[s] for s in row.services if s in target.desired_ids]
+    commands = []
+    if units:
+        commands.append(f"systemctl restart {' '.join(units)} (every node)")
+        systemd.act_everywhere(cluster, "restart", units)
+    for resource in resources:
+        commands.append(f"pcs resource restart {resource}")
+        pacemaker.restart(cluster, resource)
+    command = "; ".join(commands) or "nothing ngha knows to run"
+    progress(f"{row.name} did not answer again: {command}")
+    return command
+
+
+def _observe(cluster: LiveCluster, target: Target) -> tuple[Snapshot, dict]:
+    """PIDs and Pacemaker starts (snapshot), and systemd's own restart counts."""
+    view = pacemaker.read_status(cluster)
+    units = {f"{s.unit}.service": s.name for s in target.loaded.services}
+    counts = {}
+    for node, states in cluster.read_all(UnitsFact(sorted(units))).items():
+        if isinstance(states, NghaError):
+            continue
+        for unit, state in states.items():
+            counts[(units[unit], node)] = state.restarts
+    return snapshot(cluster, target, view), counts
+
+
+def _restarts(row: Row, before: Snapshot, after: Snapshot, counted_before: dict,
+              counted_after: dict, nodes: tuple[str, ...], deliberate: bool
+              ) -> tuple[dict[str, int], list[str]]:
+    """Per node: systemd's automatic restarts, main PID changes (not after a restart the
+    fault made on purpose: those changed every PID) and Pacemaker starts of the row's
+    services."""
+    counts = {node: 0 for node in nodes}
+    named = []
+    for service in row.services:
+        for node in nodes:
+            key = (service, node)
+            how = []
+            automatic = counted_after.get(key, 0) - counted_before.get(key, 0)
+            if automatic > 0:
+                how.append(f"systemd restarted it {automatic}x")
+            elif not deliberate and key in before.pids and key in after.pids \
+                    and before.pids[key] != after.pids[key]:
+                how.append("main PID changed")
+            if key in before.starts and after.starts.get(key) != before.starts[key]:
+                how.append("started again by Pacemaker")
+            if how:
+                counts[node] += max(automatic, 1)
+                named.append(f"{service}@{node} ({', '.join(how)})")
+    return counts, named
