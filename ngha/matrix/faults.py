@@ -14,6 +14,7 @@ from typing import Callable
 from ngha.chaos.context import Context
 from ngha.chaos.scenarios import partition_minority
 from ngha.live import pacemaker, systemd
+from ngha.live.errors import ClusterError
 
 GALERA, RABBITMQ, CORE = ("galera",), ("rabbitmq",), ("galera", "rabbitmq", "redis")
 
@@ -30,8 +31,11 @@ class FaultOutcome:
 class Fault:
     id: str
     title: str
-    backend: str  # what `seconds_after_backend` counts from: galera, rabbitmq, core, cluster
+    backend: str  # what `seconds_after_backend` counts from: galera, rabbitmq, core, cluster,
+    # cinder-volume
     run: Callable[[Context], FaultOutcome]
+    rows: tuple[str, ...] = ()  # only these rows are measured (empty: every row)
+    flows: dict[str, str] = field(default_factory=dict)  # row -> the flow it runs instead
 
 
 def _healthy(ctx: Context, services: tuple[str, ...]) -> Callable:
@@ -118,6 +122,32 @@ def _partition(ctx: Context) -> FaultOutcome:
     return FaultOutcome(backend_back=back, nodes=outcome.nodes)
 
 
+def _volume_failover(ctx: Context) -> FaultOutcome:
+    """Power loss of the node running cinder-volume while volumes are being created (the
+    volume flow runs one after the other): the volume service must run elsewhere, and
+    no volume may stay `creating`."""
+    rid = ctx.resource("cinder-volume")
+    node = next(iter(ctx.view().running_on(rid)), None)
+    if node is None:
+        raise ClusterError("cinder-volume runs nowhere")
+    ctx.event(f"fault: power loss of {node} (runs cinder-volume)")
+    ctx.crash(node)
+    back = ctx.wait(lambda v: any(n != node for n in v.running_on(rid)),
+                    "cinder-volume running on another node", timeout=300)
+    ctx.events.append((back, "cinder-volume running elsewhere"))
+    time.sleep(ctx.hold(10, 30))
+    ctx.event(f"recovery: boot {node}")
+    ctx.boot(node)
+    ctx.wait(ctx.online(list(ctx.cluster.nodes)), f"{node} back in the cluster", timeout=300)
+    return FaultOutcome(backend_back=back, nodes={node})
+
+
+def _engine_broker_loss(ctx: Context) -> FaultOutcome:
+    """RabbitMQ restarted cluster-wide while Heat stacks with a slow resource are in
+    progress (the slow stack flow runs one after the other)."""
+    return _restart(RABBITMQ)(ctx)
+
+
 FAULTS = [
     Fault("galera-restart", "Galera stopped and started cluster-wide", "galera",
           _restart(GALERA)),
@@ -135,5 +165,10 @@ FAULTS = [
           "rabbitmq", _start_without(RABBITMQ)),
     Fault("partition-minority", "One node cut off for 60 s (quick: 20 s)", "cluster",
           _partition),
+    Fault("volume-failover", "cinder-volume's node loses power while volumes are created",
+          "cinder-volume", _volume_failover, rows=("cinder",)),
+    Fault("engine-broker-loss", "RabbitMQ restarted while Heat stacks are in progress",
+          "rabbitmq", _engine_broker_loss, rows=("heat",),
+          flows={"heat": "stack-slow-create"}),
 ]
 BY_ID = {f.id: f for f in FAULTS}

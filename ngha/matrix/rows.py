@@ -5,7 +5,7 @@ has RPC a flow that crosses it), and the catalog services whose restarts count a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ngha.errors import NghaError
 from ngha.targets import Target
@@ -32,6 +32,13 @@ class Row:
     @property
     def checks(self) -> tuple[str, ...]:
         return (self.read,) + ((self.flow,) if self.flow else ())
+
+
+def rows_for(rows: list[Row], wanted: tuple[str, ...], flows: dict[str, str]) -> list[Row]:
+    """The rows a fault measures (`wanted`; empty: all), each with the flow the fault
+    gives it instead of its own."""
+    return [replace(r, flow=flows.get(r.name, r.flow)) for r in rows
+            if not wanted or r.name in wanted]
 
 
 def matrix_rows(target: Target, only: list[str] | None = None) -> list[Row]:

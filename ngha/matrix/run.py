@@ -17,7 +17,7 @@ from ngha.live import pacemaker, systemd
 from ngha.live.cluster import LiveCluster
 from ngha.matrix.cells import Measured, make_cell
 from ngha.matrix.faults import BY_ID, Fault
-from ngha.matrix.rows import Row, matrix_rows
+from ngha.matrix.rows import Row, matrix_rows, rows_for
 from ngha.measurement.probes import RECOVERED_AFTER, Sample, by_path, start_probes
 from ngha.measurement.snapshot import Snapshot, snapshot
 from ngha.targets import Target
@@ -40,11 +40,15 @@ def run_matrix(cluster: LiveCluster, target: Target, faults: list[str],
     cells: list[dict] = []
     for fault_id in faults or list(BY_ID):
         progress(f"== {fault_id} ({target.profile})")
+        fault = BY_ID[fault_id]
+        measured = rows_for(rows, fault.rows, fault.flows)
+        if not measured:
+            continue  # e.g. volume-failover with --services keystone
         try:
-            found = run_fault(cluster, target, lab, BY_ID[fault_id], rows, quick, work,
-                              progress)
+            found = run_fault(cluster, target, lab, fault, measured, quick, work, progress)
         except NghaError as exc:  # a wait that timed out, an unfit cluster: every cell red
-            found = [unfinished(row, fault_id, target.profile, exc.message) for row in rows]
+            found = [unfinished(row, fault_id, target.profile, exc.message)
+                     for row in measured]
         cells += found
         progress(f"{fault_id}: " + ", ".join(
             f"{c['service']} {'ok' if c['passed'] else 'FAILED'}" for c in found))
@@ -98,10 +102,15 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
         counts, named = _restarts(row, before, after, restarts_before, restarts_after,
                                   cluster.nodes, deliberate=outcome.restarted_at is not None)
         action = manual.get(row.name) or (stuck[0] if stuck else None)
+        if row.flow:  # was a run of the flow under way when the fault came?
+            spanning = [s for s in checks.get(row.flow, []) if s.t0 <= fault_at <= s.t1]
+            row_notes = {"flow_under_way_at_fault": bool(spanning)}
+        else:
+            row_notes = {}
         cells.append(make_cell(Measured(
             row.name, fault.id, target.profile, checks, fault_at, outcome.backend_back,
             restarts=counts, restarted_units=tuple(named), manual_action=action,
-            notes={**outcome.notes, **({"stuck": stuck} if stuck else {})})))
+            notes={**outcome.notes, **row_notes, **({"stuck": stuck} if stuck else {})})))
     return cells
 
 

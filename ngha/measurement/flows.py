@@ -116,11 +116,19 @@ STACK_TEMPLATE = {"heat_template_version": "2018-08-31",
                                            "properties": {"length": 8}}}}
 
 
-def stack_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
+# a resource that takes SLOW_SECONDS to create: the engine is at work when a fault comes
+SLOW_SECONDS = 20
+SLOW_TEMPLATE = {"heat_template_version": "2018-08-31",
+                 "resources": {"slow": {"type": "OS::Heat::TestResource", "properties": {
+                     "action_wait_secs": {"create": SLOW_SECONDS, "delete": 0}}}}}
+
+
+def stack_create(cloud, made: dict, deadline: float = DEADLINE,
+                 template: dict = STACK_TEMPLATE) -> FlowResult:
     """api -> engine over RPC: CREATE_COMPLETE."""
     name = _name()
     status, _, data = cloud.call("POST", "orchestration", "/stacks", {
-        "stack_name": name, "template": STACK_TEMPLATE, "timeout_mins": 5})
+        "stack_name": name, "template": template, "timeout_mins": 5})
     if status != 201:
         return FlowResult(False, f"create answered {status}")
     path = f"/stacks/{name}/{json.loads(data)['stack']['id']}"
@@ -136,5 +144,12 @@ def stack_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
     return FlowResult(state == "CREATE_COMPLETE", state)
 
 
+def stack_slow_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
+    """A stack whose resource takes SLOW_SECONDS: it ends COMPLETE or FAILED, never stays
+    IN_PROGRESS (the engine-broker-loss fault's check)."""
+    return stack_create(cloud, made, deadline + SLOW_SECONDS, template=SLOW_TEMPLATE)
+
+
 FLOWS = {"server-create": server_create, "volume-create": volume_create,
-         "network-delete": network_delete, "stack-create": stack_create}
+         "network-delete": network_delete, "stack-create": stack_create,
+         "stack-slow-create": stack_slow_create}

@@ -35,7 +35,8 @@ def test_every_result_has_the_fields_others_rely_on(results):
             assert key in result, key
         assert result["profile"] == "nextgen"
         assert set(result["outage_seconds"]) == {"keystone", "db_write", "rpc", "vip", "image",
-                                                 "server", "network", "volume", "stack"}
+                                                 "server", "network", "volume", "stack",
+                                                 "placement"}
 
 
 def test_galera_restart_loses_nothing_and_restarts_no_service(results):

@@ -86,8 +86,10 @@ def test_fault_ids_are_the_contract_and_each_names_its_backend():
 
     assert list(BY_ID) == ["galera-restart", "rabbitmq-restart", "galera-down",
                            "rabbitmq-down", "core-down", "start-without-db",
-                           "start-without-broker", "partition-minority"]
-    assert {f.backend for f in BY_ID.values()} == {"galera", "rabbitmq", "core", "cluster"}
+                           "start-without-broker", "partition-minority", "volume-failover",
+                           "engine-broker-loss"]
+    assert {f.backend for f in BY_ID.values()} == {"galera", "rabbitmq", "core", "cluster",
+                                                   "cinder-volume"}
 
 
 def test_rows_are_keystone_and_each_configured_project_with_its_checks():
@@ -134,3 +136,18 @@ def test_restarts_count_systemd_pid_and_pacemaker_but_not_the_faults_own_restart
     # restarts and Pacemaker's count
     counts, _ = _restarts(row, before, after, {}, {}, nodes, deliberate=True)
     assert counts == {"ctl-0": 1, "ctl-1": 0}
+
+
+def test_a_fault_measures_its_own_rows_with_its_own_flows():
+    from ngha.matrix.faults import BY_ID
+    from ngha.matrix.rows import matrix_rows, rows_for
+    from ngha.targets import Target
+    from tests.conftest import EXAMPLES
+
+    rows = matrix_rows(Target.load(EXAMPLES / "lab-3ctl.yaml"))
+    engine = BY_ID["engine-broker-loss"]
+    (heat,) = rows_for(rows, engine.rows, engine.flows)
+    assert heat.name == "heat" and heat.checks == ("stack", "stack-slow-create")
+    assert [r.name for r in rows_for(rows, BY_ID["volume-failover"].rows, {})] == ["cinder"]
+    assert rows_for(rows, BY_ID["galera-restart"].rows, {}) == rows
+    assert rows_for(rows[:1], engine.rows, engine.flows) == []  # keystone only: nothing
