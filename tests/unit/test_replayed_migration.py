@@ -85,6 +85,37 @@ def test_preflight_refuses_maintenance_mode_and_touches_nothing(tmp_path):
     assert transport.changes == []
 
 
+def test_preflight_refuses_a_node_offline_and_touches_nothing(tmp_path):
+    recording, src, dst = migration(tmp_path, "legacy", "nextgen")
+    recording.edit("crm_mon", lambda node, out: out.replace(
+        '<node name="ctl-2" id="3" online="true"', '<node name="ctl-2" id="3" online="false"'))
+    m, transport = build(recording, src, dst)
+    with pytest.raises(PreflightRefused, match="the cluster is not whole: ctl-2 offline"):
+        preflight(m, resuming=False)
+    assert transport.changes == []
+
+
+def test_preflight_refuses_failed_actions_and_touches_nothing(tmp_path):
+    recording, src, dst = migration(tmp_path, "legacy", "nextgen")
+
+    def failed(node: str, out: str) -> str:
+        root = etree.fromstring(out.encode())
+        failures = root.find("failures")
+        if failures is None:
+            failures = etree.SubElement(root, "failures")
+        etree.SubElement(failures, "failure", op_key="memcached_monitor_60000", node="ctl-1",
+                         exitstatus="not running", exitreason="", exitcode="7", call="42",
+                         status="complete", last_rc_change="2026-12-07 10:00:00 +00:00",
+                         queued="0", exec="0", interval="60000", task="monitor")
+        return etree.tostring(root).decode()
+    recording.edit("crm_mon", failed)
+    m, transport = build(recording, src, dst)
+    with pytest.raises(PreflightRefused, match=r"1 failed actions \(e.g. memcached monitor "
+                                               r"on ctl-1\)"):
+        preflight(m, resuming=False)
+    assert transport.changes == []
+
+
 def test_preflight_refuses_an_unmanaged_resource(tmp_path):
     recording, src, dst = migration(tmp_path, "legacy", "nextgen")
     recording.edit("crm_mon", lambda node, out: out.replace(
