@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 from rich.table import Table
 
-from ngha.cli.output import console, err_console
+from ngha.cli.chaos_run import WORK, on_the_lab, write_results
+from ngha.cli.output import console
 
 
 def _names(value: str | None) -> list[str]:
@@ -55,18 +55,12 @@ def matrix_command(deployment: str | None, profile: str | None, services: str | 
     if unknown:
         raise NghaError(f"unknown fault {unknown[0]!r}", field="--faults",
                         fix="`ngha chaos matrix --list-faults` shows them")
-    from ngha.chaos.prepare import prepare_lab
     from ngha.matrix.run import run_matrix
 
-    with err_console.status("preparing the lab") as spinner:
-        def progress(message: str) -> None:
-            spinner.update(message)
-            err_console.log(message)
-        cluster, target = prepare_lab(deployment, profile, progress)
-        cells = run_matrix(cluster, target, chosen, _names(services) or None, quick,
-                           Path("/var/lib/ngha/chaos"), progress)
-    if output:
-        Path(output).write_text(json.dumps(cells) + "\n")
+    target, cells = on_the_lab(deployment, profile, lambda cluster, target, progress:
+                               run_matrix(cluster, target, chosen, _names(services) or None,
+                                          quick, WORK, progress))
+    write_results(cells, output)
     if as_json:
         click.echo(json.dumps(cells, indent=2))
     else:

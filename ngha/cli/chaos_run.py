@@ -12,6 +12,28 @@ from rich.table import Table
 from ngha.cli.output import console, err_console
 
 
+WORK = Path("/var/lib/ngha/chaos")
+
+
+def on_the_lab(deployment: str | None, profile: str | None, work):
+    """The lab prepared (the profile applied), then work(cluster, target, progress), with
+    a spinner and each progress line logged; returns (target, what work returned)."""
+    from ngha.chaos.prepare import prepare_lab
+
+    with err_console.status("preparing the lab") as spinner:
+        def progress(message: str) -> None:
+            spinner.update(message)
+            err_console.log(message)
+        cluster, target = prepare_lab(deployment, profile, progress)
+        return target, work(cluster, target, progress)
+
+
+def write_results(results: list[dict], output: str | None) -> None:
+    """-o FILE: the results as one JSON list, for `ngha chaos report`."""
+    if output:
+        Path(output).write_text(json.dumps(results) + "\n")
+
+
 @click.command(name="list")
 def list_command() -> None:
     """The failure scenarios ngha knows."""
@@ -41,7 +63,6 @@ def run_command(scenarios: tuple[str, ...], deployment: str | None, profile: str
     """Run SCENARIO... (or `all`) on the lab, measuring recovery through the VIPs.
 
     Exit status 0 only when every scenario passed."""
-    from ngha.chaos.prepare import prepare_lab
     from ngha.chaos.run import run_scenarios, unknown_scenarios
     from ngha.errors import NghaError
 
@@ -49,15 +70,10 @@ def run_command(scenarios: tuple[str, ...], deployment: str | None, profile: str
     if unknown:
         raise NghaError(f"unknown scenario {unknown[0]!r}", field="SCENARIO",
                         fix="`ngha chaos list` shows them (or use `all`)")
-    with err_console.status("preparing the lab") as spinner:
-        def progress(message: str) -> None:
-            spinner.update(message)
-            err_console.log(message)
-        cluster, target = prepare_lab(deployment, profile, progress)
-        results = run_scenarios(cluster, target, list(scenarios), quick, repeat,
-                                Path("/var/lib/ngha/chaos"), progress)
-    if output:
-        Path(output).write_text(json.dumps(results) + "\n")
+    target, results = on_the_lab(deployment, profile, lambda cluster, target, progress:
+                                 run_scenarios(cluster, target, list(scenarios), quick,
+                                               repeat, WORK, progress))
+    write_results(results, output)
     if as_json:
         click.echo(json.dumps(results, indent=2))
     else:

@@ -142,12 +142,6 @@ def _volume_failover(ctx: Context) -> FaultOutcome:
     return FaultOutcome(backend_back=back, nodes={node})
 
 
-def _engine_broker_loss(ctx: Context) -> FaultOutcome:
-    """RabbitMQ restarted cluster-wide while Heat stacks with a slow resource are in
-    progress (the slow stack flow runs one after the other)."""
-    return _restart(RABBITMQ)(ctx)
-
-
 FAULTS = [
     Fault("galera-restart", "Galera stopped and started cluster-wide", "galera",
           _restart(GALERA)),
@@ -168,7 +162,8 @@ FAULTS = [
     Fault("volume-failover", "cinder-volume's node loses power while volumes are created",
           "cinder-volume", _volume_failover, rows=("cinder",)),
     Fault("engine-broker-loss", "RabbitMQ restarted while Heat stacks are in progress",
-          "rabbitmq", _engine_broker_loss, rows=("heat",),
+          # the slow stack flow runs one after the other: a stack is in progress
+          "rabbitmq", _restart(RABBITMQ), rows=("heat",),
           flows={"heat": "stack-slow-create"}),
 ]
 BY_ID = {f.id: f for f in FAULTS}

@@ -61,9 +61,10 @@ def run_matrix(cluster: LiveCluster, target: Target, faults: list[str],
 
 
 def unfinished(row: Row, fault: str, profile: str, why: str) -> dict:
+    """A cell of a fault that could not run to its end: nothing measured, one reason."""
     cell = make_cell(Measured(row.name, fault, profile, {c: [] for c in row.checks},
                               fault_at=0.0, backend_back=None))
-    cell["failures"].insert(0, f"did not finish: {why}")
+    cell["failures"] = [f"did not finish: {why}"]
     return cell
 
 

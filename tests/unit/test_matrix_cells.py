@@ -151,3 +151,13 @@ def test_a_fault_measures_its_own_rows_with_its_own_flows():
     assert [r.name for r in rows_for(rows, BY_ID["volume-failover"].rows, {})] == ["cinder"]
     assert rows_for(rows, BY_ID["galera-restart"].rows, {}) == rows
     assert rows_for(rows[:1], engine.rows, engine.flows) == []  # keystone only: nothing
+
+
+def test_a_fault_that_did_not_finish_gives_one_reason_and_fails_every_cell():
+    from ngha.matrix.rows import Row
+    from ngha.matrix.run import unfinished
+
+    cell = unfinished(Row("nova", "server", "server-create", ("nova-api",)), "galera-restart",
+                      "nextgen", "the cluster is not healthy")
+    assert not cell["passed"] and not cell["recovered"]
+    assert cell["failures"] == ["did not finish: the cluster is not healthy"]

@@ -75,29 +75,30 @@ def test_preflight_passes_on_the_healthy_recorded_cluster(tmp_path):
     assert transport.changes == []
 
 
-def test_preflight_refuses_maintenance_mode_and_touches_nothing(tmp_path):
+def refused_untouched(tmp_path, crm_mon_edit, match: str) -> None:
+    """The preflight of legacy -> next-gen on the recorded cluster with crm_mon's output
+    edited: refused with `match`, no command that changes anything issued."""
     recording, src, dst = migration(tmp_path, "legacy", "nextgen")
-    recording.edit("crm_mon", lambda node, out: out.replace('maintenance-mode="false"',
-                                                            'maintenance-mode="true"'))
+    recording.edit("crm_mon", crm_mon_edit)
     m, transport = build(recording, src, dst)
-    with pytest.raises(PreflightRefused, match="maintenance mode is on"):
+    with pytest.raises(PreflightRefused, match=match):
         preflight(m, resuming=False)
     assert transport.changes == []
+
+
+def test_preflight_refuses_maintenance_mode_and_touches_nothing(tmp_path):
+    refused_untouched(tmp_path, lambda node, out: out.replace('maintenance-mode="false"',
+                                                              'maintenance-mode="true"'),
+                      "maintenance mode is on")
 
 
 def test_preflight_refuses_a_node_offline_and_touches_nothing(tmp_path):
-    recording, src, dst = migration(tmp_path, "legacy", "nextgen")
-    recording.edit("crm_mon", lambda node, out: out.replace(
-        '<node name="ctl-2" id="3" online="true"', '<node name="ctl-2" id="3" online="false"'))
-    m, transport = build(recording, src, dst)
-    with pytest.raises(PreflightRefused, match="the cluster is not whole: ctl-2 offline"):
-        preflight(m, resuming=False)
-    assert transport.changes == []
+    refused_untouched(tmp_path, lambda node, out: out.replace(
+        '<node name="ctl-2" id="3" online="true"', '<node name="ctl-2" id="3" online="false"'),
+        "the cluster is not whole: ctl-2 offline")
 
 
 def test_preflight_refuses_failed_actions_and_touches_nothing(tmp_path):
-    recording, src, dst = migration(tmp_path, "legacy", "nextgen")
-
     def failed(node: str, out: str) -> str:
         root = etree.fromstring(out.encode())
         failures = root.find("failures")
@@ -108,12 +109,7 @@ def test_preflight_refuses_failed_actions_and_touches_nothing(tmp_path):
                          status="complete", last_rc_change="2026-12-07 10:00:00 +00:00",
                          queued="0", exec="0", interval="60000", task="monitor")
         return etree.tostring(root).decode()
-    recording.edit("crm_mon", failed)
-    m, transport = build(recording, src, dst)
-    with pytest.raises(PreflightRefused, match=r"1 failed actions \(e.g. memcached monitor "
-                                               r"on ctl-1\)"):
-        preflight(m, resuming=False)
-    assert transport.changes == []
+    refused_untouched(tmp_path, failed, r"1 failed actions \(e.g. memcached monitor on ctl-1\)")
 
 
 def test_preflight_refuses_an_unmanaged_resource(tmp_path):
