@@ -1,5 +1,6 @@
 #!/bin/bash
-# make chaos: every failure scenario on both layouts, on a lab of its own, and the report.
+# make chaos: every failure scenario and the resilience matrix on both layouts, on a lab of
+# its own, and the report.
 set -euo pipefail
 NGHA=${NGHA:-.venv/bin/ngha}
 OUT=${OUT:-out}
@@ -7,6 +8,8 @@ LAB=ngha-chaos
 QUICK_FLAG=$([ "${QUICK:-}" = 1 ] && echo --quick || true)
 [ "$(id -u)" = 0 ] || { echo "make chaos needs root (it runs the lab)" >&2; exit 2; }
 mkdir -p "$OUT/chaos"
+# results of an earlier make chaos would otherwise join this report
+rm -f "$OUT"/chaos/{nextgen,legacy,matrix-nextgen,matrix-legacy}.json
 $NGHA lab prepare
 $NGHA lab down --name "$LAB" >/dev/null 2>&1 || true
 trap '$NGHA lab down --name "$LAB"' EXIT
@@ -15,6 +18,12 @@ status=0
 for profile in nextgen legacy; do
   $NGHA chaos run all --deployment "$deployment" --profile $profile $QUICK_FLAG \
       -o "$OUT/chaos/$profile.json" || status=1
+  $NGHA chaos matrix --deployment "$deployment" --profile $profile $QUICK_FLAG \
+      -o "$OUT/chaos/matrix-$profile.json" || status=1
 done
-$NGHA chaos report "$OUT/chaos/nextgen.json" "$OUT/chaos/legacy.json" -o "$OUT/chaos/report.html"
+results=()
+for f in nextgen legacy matrix-nextgen matrix-legacy; do
+  [ -s "$OUT/chaos/$f.json" ] && results+=("$OUT/chaos/$f.json")
+done
+$NGHA chaos report "${results[@]}" -o "$OUT/chaos/report.html"
 exit $status

@@ -1,6 +1,7 @@
-"""`ngha chaos report`: scenario runs (as `ngha chaos run --json` prints them) as one
-self-contained HTML page: a summary, then per scenario the probe timelines of each profile
-side by side, a legacy vs next-gen table, and the runs' JSON. Static HTML and SVG, no
+"""`ngha chaos report`: scenario runs (`ngha chaos run --json`) and resilience-matrix cells
+(`ngha chaos matrix --json`) as one self-contained HTML page: the matrix (report_matrix.py),
+a summary of the scenarios, then per scenario the probe timelines of each profile side by
+side, a legacy vs next-gen table, and the runs' JSON. Static HTML and SVG, no
 external resource, readable offline and with JavaScript disabled."""
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from html import escape
 from pathlib import Path
 from typing import Iterable
 
-from ngha.chaos.report_check import check_run
-from ngha.chaos.report_page import CSS, SCRIPT, legend, pretty_json, script_json
-from ngha.chaos.report_tables import (SUMMARY_HEAD, badness, comparison_table, profile_name,
-                                      summary_rows)
+from ngha.chaos.report_check import check_record, is_cell
+from ngha.chaos.report_matrix import matrix_section
+from ngha.chaos.report_page import CSS, SCRIPT, event_list, legend, pretty_json, script_json
+from ngha.chaos.report_tables import (PROFILE_ORDER, SUMMARY_HEAD, badness, comparison_table,
+                                      profile_name, summary_rows)
 from ngha.chaos.report_timeline import Segment, extent, merge_samples, timeline_svg
 from ngha.errors import NghaError, OperationFailed
 
@@ -27,12 +29,11 @@ SCENARIO_ORDER = ("galera-restart", "galera-kill-one", "rabbitmq-restart", "rabb
                   "redis-master-kill", "haproxy-kill-vip-holder", "controller-crash",
                   "partition-minority", "service-crash-loop", "ng-a", "ng-b", "ng-c",
                   "cold-start")
-PROFILE_ORDER = ("legacy", "nextgen")  # legacy on the left: the baseline
-RESULTS_FIX = "give the files `ngha chaos run ... --json` writes"
+RESULTS_FIX = "give the files `ngha chaos run ... --json` or `ngha chaos matrix --json` write"
 
 
 def load_results(paths: Iterable[str | Path]) -> list[dict]:
-    """Every scenario run of every file, in order; a bad file is one NghaError (exit 2)
+    """Every scenario run and matrix cell of every file, in order; a bad file is one NghaError (exit 2)
     naming it and what is wrong."""
     results: list[dict] = []
     for path in map(Path, paths):
@@ -55,12 +56,13 @@ def _load_file(path: Path) -> list[dict]:
     except ValueError as exc:
         raise NghaError(str(exc), file=path, fix=RESULTS_FIX)
     if not isinstance(data, list):
-        raise NghaError("expected a JSON list of scenario runs", file=path, fix=RESULTS_FIX)
+        raise NghaError("expected a JSON list of scenario runs or matrix cells", file=path,
+                        fix=RESULTS_FIX)
     if not data:
-        raise NghaError("holds no scenario runs", file=path, fix=RESULTS_FIX)
+        raise NghaError("holds no scenario runs or matrix cells", file=path, fix=RESULTS_FIX)
     for i, run in enumerate(data):
         try:
-            check_run(run, f"[{i}]")
+            check_record(run, f"[{i}]")
         except NghaError as exc:
             exc.file = path
             raise
@@ -89,22 +91,25 @@ class _Scenario:
         return [r.data for r in self.by_profile[profile]]
 
 
-def render_report(results: list[dict], sources: list[str]) -> str:
-    """The whole page for these scenario runs; `sources` are the file names it names."""
-    for i, run in enumerate(results):
-        check_run(run, f"results[{i}]")
+def render_report(records: list[dict], sources: list[str]) -> str:
+    """The whole page for these scenario runs and matrix cells; `sources` are the file
+    names it names."""
+    for i, record in enumerate(records):
+        check_record(record, f"results[{i}]")
     runs = [_Run(r, {p: merge_samples(s) for p, s in r.get("probes", {}).items()})
-            for r in results]
-    scenarios = _group(runs)
-    body = [f"<header><h1>ngha chaos report</h1><p>{escape(summary_line(results))}"
+            for r in records]
+    scenarios = _group([r for r in runs if not is_cell(r.data)])
+    body = [f"<header><h1>ngha chaos report</h1><p>{escape(summary_line(records))}"
             + (f" From {', '.join(f'<code>{escape(s)}</code>' for s in sources)}." if sources
                else "") + f"</p>{legend()}</header>",
-            '<table class="summary">' + SUMMARY_HEAD + "<tbody>"
-            + "".join(summary_rows(s.id, s.title, s.anchor,
-                                   {p: s.runs(p) for p in s.by_profile}) for s in scenarios)
-            + "</tbody></table>"]
+            matrix_section([r for r in records if is_cell(r)])]
+    if scenarios:
+        body.append('<table class="summary">' + SUMMARY_HEAD + "<tbody>"
+                    + "".join(summary_rows(s.id, s.title, s.anchor,
+                                           {p: s.runs(p) for p in s.by_profile})
+                              for s in scenarios) + "</tbody></table>")
     body += [_section(s) for s in scenarios]
-    body.append('<footer><p id="raw-note">Every run is embedded below as JSON '
+    body.append('<footer><p id="raw-note">Every run and matrix cell is embedded below as JSON '
                 '(<code>script#ngha-results</code>), its probe samples merged into segments '
                 '<code>[t_start, t_end, ok, requests]</code>; the per-request samples are in '
                 'the results files.</p></footer>')
@@ -115,13 +120,29 @@ def render_report(results: list[dict], sources: list[str]) -> str:
             + "\n".join(body) + f"<script>{SCRIPT}</script></body></html>\n")
 
 
-def summary_line(results: list[dict]) -> str:
-    scenarios = {r["scenario"] for r in results}
-    profiles = _ordered([r["profile"] for r in results], PROFILE_ORDER)
-    failed = sum(not r["passed"] for r in results)
-    named = f" ({', '.join(profile_name(p) for p in profiles)})" if profiles else ""
-    return (f"{_plural(len(results), 'run')} of {_plural(len(scenarios), 'scenario')}"
-            f"{named}: {len(results) - failed} passed, {failed} failed.")
+def summary_line(records: list[dict]) -> str:
+    runs = [r for r in records if not is_cell(r)]
+    cells = [r for r in records if is_cell(r)]
+    parts = []
+    if runs or not cells:
+        scenarios = {r["scenario"] for r in runs}
+        parts.append(f"{_plural(len(runs), 'run')} of {_plural(len(scenarios), 'scenario')}"
+                     f"{_profiles(runs)}: {_verdicts(runs)}.")
+    if cells:
+        faults = {c["fault"] for c in cells}
+        parts.append(f"{_plural(len(cells), 'matrix cell')} of "
+                     f"{_plural(len(faults), 'fault')}{_profiles(cells)}: {_verdicts(cells)}.")
+    return " ".join(parts)
+
+
+def _profiles(records: list[dict]) -> str:
+    profiles = _ordered([r["profile"] for r in records], PROFILE_ORDER)
+    return f" ({', '.join(profile_name(p) for p in profiles)})" if profiles else ""
+
+
+def _verdicts(records: list[dict]) -> str:
+    failed = sum(not r["passed"] for r in records)
+    return f"{len(records) - failed} passed, {failed} failed"
 
 
 def _group(runs: list[_Run]) -> list[_Scenario]:
@@ -209,10 +230,7 @@ def _run_view(s: _Scenario, profile: str, run: _Run, paths: list[str], seconds: 
     return (f'<div class="profile"><h3>{escape(profile_name(profile))} '
             f'<small>{escape(" · ".join(x for x in (which, mode) if x))}</small> {verdict}</h3>'
             + timeline_svg(paths, run.segments, events, seconds, caption)
-            + ('<ol class="events">' + "".join(
-                f'<li><span class="t">{e["t"]:.1f} s</span> {escape(e["label"])}</li>'
-                for e in events) + "</ol>" if events else "")
-            + "</div>")
+            + event_list(events) + "</div>")
 
 
 def _compact(run: _Run) -> dict:

@@ -14,6 +14,39 @@ SECONDS_OR_NEVER = ("recovered_seconds", "duration_seconds")  # null: never
 LISTS_OF_OBJECTS = ("collateral", "failed_actions")
 
 
+def is_cell(record: Any) -> bool:
+    """A resilience-matrix cell (`ngha chaos matrix --json`), not a scenario run."""
+    return isinstance(record, dict) and "fault" in record and "scenario" not in record
+
+
+def check_record(record: Any, where: str) -> None:
+    (check_cell if is_cell(record) else check_run)(record, where)
+
+
+def check_cell(cell: dict, where: str) -> None:
+    """Raise NghaError naming `where` and the field when `cell` is not a matrix cell as
+    `ngha chaos matrix --json` prints it. Unknown keys are allowed."""
+    for key in ("service", "fault", "profile"):
+        _required(cell, where, key, lambda v: isinstance(v, str) and v, "a non-empty string")
+    for key in ("passed", "recovered"):
+        _required(cell, where, key, lambda v: isinstance(v, bool), "true or false")
+    _optional(cell, where, "title", lambda v: isinstance(v, str), "a string")
+    for key in ("seconds_after_backend", "outage_seconds"):
+        _optional(cell, where, key, _seconds_or_never, "seconds >= 0 or null")
+    _optional(cell, where, "restarts", lambda v: _mapping_of(v, _count),
+              "an object: node -> a whole number >= 0")
+    _optional(cell, where, "failed_requests", _count, "a whole number >= 0")
+    _optional(cell, where, "manual_action", lambda v: v is None or isinstance(v, str),
+              "a command (a string) or null")
+    _optional(cell, where, "notes", lambda v: isinstance(v, dict), "an object")
+    _optional(cell, where, "failures", lambda v: _list_of(v, lambda s: isinstance(s, str)),
+              "a list of strings")
+    _optional(cell, where, "events", lambda v: _list_of(v, _event),
+              'a list of {"t": seconds, "label": text}')
+    if "probes" in cell:
+        _check_probes(cell["probes"], f"{where}.probes")
+
+
 def check_run(run: Any, where: str) -> None:
     """Raise NghaError naming `where` (e.g. `[3]`) and the field when `run` is not a
     scenario-run object as `ngha chaos run --json` prints it. Unknown keys are allowed:
@@ -58,6 +91,12 @@ def _check_probes(probes: Any, where: str) -> None:
             if not _sample(sample):
                 raise NghaError("expected a sample [t_start, t_end, ok] (seconds, seconds, "
                              f"1 or 0), found {_kind(sample)}", field=f"{where}.{path}[{i}]")
+
+
+def _required(record: dict, where: str, key: str, valid, expected: str) -> None:
+    if key not in record:
+        raise NghaError(f"missing `{key}`", field=f"{where}.{key}")
+    _optional(record, where, key, valid, expected)
 
 
 def _optional(run: dict, where: str, key: str, valid, expected: str) -> None:

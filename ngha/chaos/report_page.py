@@ -4,6 +4,7 @@ the runs' JSON: compact in a script element for programs, pretty-printed for peo
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import Any
 
 from ngha.chaos.report_timeline import (FAIL_COLOUR, FLAPPING_COLOUR, NO_SAMPLES_COLOUR,
@@ -37,6 +38,11 @@ summary{cursor:pointer;color:#1f4f99}
 details pre{white-space:pre-wrap;overflow-wrap:anywhere;max-height:36rem;overflow:auto;
 background:#f6f6f6;padding:.6rem;border:1px solid #e2e2e2}
 footer{margin-top:2.5rem;color:#555;font-size:.85rem}
+table.matrix td,table.matrix th{text-align:center;white-space:nowrap}
+table.matrix tbody th{text-align:left}
+table.matrix td a{color:inherit;text-decoration:none;display:block}
+td.pass{background:#dff3e3}td.fail{background:#f9d2d2;font-weight:600}td.none{color:#999}
+p.facts{margin:.1rem 0;font-size:.85rem;color:#333}
 .note{color:#555;font-style:italic}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 @media print{body{max-width:none;margin:0;font-size:11px}
@@ -53,7 +59,7 @@ var data=document.getElementById('ngha-results'),note=document.getElementById('r
 if(!data||!note)return;var runs=JSON.parse(data.textContent);
 var a=document.createElement('a');a.id='ngha-download';a.download='ngha-chaos-results.json';
 a.href=URL.createObjectURL(new Blob([data.textContent],{type:'application/json'}));
-a.textContent='Save the '+runs.length+' embedded runs as JSON';
+a.textContent='Save the '+runs.length+' embedded results as JSON';
 note.appendChild(document.createTextNode(' '));note.appendChild(a)})();"""
 
 
@@ -65,6 +71,15 @@ def legend() -> str:
             f'<i style="background:{NO_SAMPLES_COLOUR}"></i>no samples; '
             "numbered lines are the run's events (solid: the injected fault). Runs of one "
             "scenario share one time scale.</p>")
+
+
+def event_list(events: list[dict]) -> str:
+    """A run's events, numbered in time order, under its timeline ('' without any)."""
+    if not events:
+        return ""
+    return ('<ol class="events">' + "".join(
+        f'<li><span class="t">{e["t"]:.1f} s</span> {escape(e["label"])}</li>'
+        for e in sorted(events, key=lambda e: e["t"])) + "</ol>")
 
 
 def script_json(runs: list[dict]) -> str:

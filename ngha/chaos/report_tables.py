@@ -14,6 +14,9 @@ NEVER = math.inf  # a null duration: the path (or the cluster) never came back
 PROFILE_NAMES = {"legacy": "legacy", "nextgen": "next-gen"}
 
 
+PROFILE_ORDER = ("legacy", "nextgen")  # legacy on the left: the baseline
+
+
 def profile_name(profile: str) -> str:
     return PROFILE_NAMES.get(profile, profile)
 

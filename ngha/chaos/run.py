@@ -17,7 +17,7 @@ from ngha.live import pacemaker
 from ngha.live.cluster import LiveCluster
 from ngha.measurement.galera import galera_state, missing_writes, writer
 from ngha.measurement.probes import (CONNECT_TIMEOUT, acknowledged_ids, by_path, outage,
-                                     start_probes)
+                                     relative, relative_events, start_probes)
 from ngha.measurement.snapshot import restarted, snapshot
 from ngha.plan.plan import make_plan
 from ngha.targets import Target
@@ -115,10 +115,8 @@ def run_one(cluster: LiveCluster, target: Target, lab: Lab, scenario: Scenario, 
         "outage_seconds": {p: w[0] for p, w in windows.items()},
         "recovered_seconds": None if healthy_at is None else round(healthy_at - fault_at, 1),
         "duration_seconds": round(time.time() - started, 1),
-        "events": [{"t": round(t - probes.started_at, 2), "label": label}
-                   for t, label in sorted(ctx.events)],
-        "probes": {p: [[round(s.t0 - probes.started_at, 2), round(s.t1 - probes.started_at, 2),
-                        int(s.ok)] for s in ss] for p, ss in paths.items()},
+        "events": relative_events(ctx.events, probes.started_at),
+        "probes": {p: relative(ss, probes.started_at) for p, ss in paths.items()},
         "failed_actions": [{"resource": f.resource, "node": f.node, "task": f.task,
                             "status": f.exit_status} for f in view.failed_actions],
         "galera": galera_state(cluster, [n for n in galera_nodes if n in view.online]),

@@ -8,7 +8,7 @@ import sys
 import click
 from rich.table import Table
 
-from ngha.cli.chaos_run import WORK, on_the_lab, write_results
+from ngha.cli.chaos_run import WORK, check_output, on_the_lab, write_results
 from ngha.cli.output import console
 
 
@@ -37,7 +37,8 @@ def matrix_command(deployment: str | None, profile: str | None, services: str | 
     """Every OpenStack service against every backend fault, on the lab: does each one
     answer again by itself, how long after its backend, with how many restarts.
 
-    Exit status 0 only when every cell passed."""
+    Exit status 0 only when every cell passed. -o FILE is written again after each
+    fault: a run stopped half-way keeps the cells it measured."""
     from ngha.errors import NghaError
     from ngha.matrix.faults import FAULTS
     from ngha.matrix.run import unknown_faults
@@ -55,11 +56,13 @@ def matrix_command(deployment: str | None, profile: str | None, services: str | 
     if unknown:
         raise NghaError(f"unknown fault {unknown[0]!r}", field="--faults",
                         fix="`ngha chaos matrix --list-faults` shows them")
+    check_output(output)
     from ngha.matrix.run import run_matrix
 
     target, cells = on_the_lab(deployment, profile, lambda cluster, target, progress:
                                run_matrix(cluster, target, chosen, _names(services) or None,
-                                          quick, WORK, progress))
+                                          quick, WORK, progress,
+                                          done=lambda so_far: write_results(so_far, output)))
     write_results(cells, output)
     if as_json:
         click.echo(json.dumps(cells, indent=2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -28,10 +29,27 @@ def on_the_lab(deployment: str | None, profile: str | None, work):
         return target, work(cluster, target, progress)
 
 
+def check_output(output: str | None) -> None:
+    """-o FILE refused before an hour of measuring, not after it."""
+    from ngha.errors import NghaError
+
+    if output is None:
+        return
+    folder = Path(output).parent
+    if not folder.is_dir():
+        raise NghaError("the directory does not exist", file=folder, field="-o")
+    if not os.access(folder, os.W_OK):
+        raise NghaError("cannot write in this directory", file=folder, field="-o")
+
+
 def write_results(results: list[dict], output: str | None) -> None:
-    """-o FILE: the results as one JSON list, for `ngha chaos report`."""
+    """-o FILE: the results as one JSON list, for `ngha chaos report`; replaced whole (a
+    reader never sees half of it)."""
     if output:
-        Path(output).write_text(json.dumps(results) + "\n")
+        path = Path(output)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(json.dumps(results) + "\n")
+        partial.replace(path)
 
 
 @click.command(name="list")
@@ -70,6 +88,7 @@ def run_command(scenarios: tuple[str, ...], deployment: str | None, profile: str
     if unknown:
         raise NghaError(f"unknown scenario {unknown[0]!r}", field="SCENARIO",
                         fix="`ngha chaos list` shows them (or use `all`)")
+    check_output(output)
     target, results = on_the_lab(deployment, profile, lambda cluster, target, progress:
                                  run_scenarios(cluster, target, list(scenarios), quick,
                                                repeat, WORK, progress))

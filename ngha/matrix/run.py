@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Callable
 
 from ngha.chaos.context import Context, Progress
 from ngha.chaos.run import ensure_fit, restore, wait_healthy
@@ -18,7 +19,8 @@ from ngha.live.cluster import LiveCluster
 from ngha.matrix.cells import Measured, make_cell
 from ngha.matrix.faults import BY_ID, Fault
 from ngha.matrix.rows import Row, matrix_rows, rows_for
-from ngha.measurement.probes import RECOVERED_AFTER, Sample, by_path, start_probes
+from ngha.measurement.probes import (RECOVERED_AFTER, Sample, by_path, relative,
+                                     relative_events, start_probes)
 from ngha.measurement.snapshot import Snapshot, snapshot
 from ngha.targets import Target
 
@@ -34,7 +36,9 @@ def unknown_faults(names: list[str]) -> list[str]:
 
 def run_matrix(cluster: LiveCluster, target: Target, faults: list[str],
                services: list[str] | None, quick: bool, work: Path,
-               progress: Progress) -> list[dict]:
+               progress: Progress, done: Callable[[list[dict]], None] | None = None
+               ) -> list[dict]:
+    """The cells of every fault asked for; `done` gets the cells so far after each."""
     rows = matrix_rows(target, services)
     lab = Lab.read(target.loaded.deployment.cluster)
     cells: list[dict] = []
@@ -52,6 +56,8 @@ def run_matrix(cluster: LiveCluster, target: Target, faults: list[str],
         cells += found
         progress(f"{fault_id}: " + ", ".join(
             f"{c['service']} {'ok' if c['passed'] else 'FAILED'}" for c in found))
+        if done:
+            done(cells)
         try:
             restore(cluster, target, progress)
         except NghaError as exc:
@@ -77,13 +83,13 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
     probes = start_probes(lab, target.secrets.value("admin_password"), work, openstack=True,
                           flows=flows)
     manual: dict[str, str] = {}
+    ctx = Context(cluster=cluster, target=target, lab=lab, quick=quick, progress=progress)
     try:
         silent = probes.wait_answering()
         if silent:
             raise NghaError(f"{', '.join(silent)} did not answer before the fault")
         _wait_flows(probes, list(flows))
         before, restarts_before = _observe(cluster, target)
-        ctx = Context(cluster=cluster, target=target, lab=lab, quick=quick, progress=progress)
         fault_at = time.time()
         outcome = fault.run(ctx)
         if wait_healthy(cluster, target, 600) is None:
@@ -92,6 +98,7 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
         for row in rows:
             if not _wait_back(probes, row, back + RECOVERY_DEADLINE):
                 manual[row.name] = _operator_restart(cluster, target, row, progress)
+                ctx.events.append((time.time(), f"operator: {manual[row.name]}"))
                 _wait_back(probes, row, time.time() + AFTER_MANUAL)
     finally:
         samples = by_path(probes.stop())
@@ -108,10 +115,15 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
             row_notes = {"flow_under_way_at_fault": bool(spanning)}
         else:
             row_notes = {}
-        cells.append(make_cell(Measured(
+        cell = make_cell(Measured(
             row.name, fault.id, target.profile, checks, fault_at, outcome.backend_back,
             restarts=counts, restarted_units=tuple(named), manual_action=action,
-            notes={**outcome.notes, **row_notes, **({"stuck": stuck} if stuck else {})})))
+            notes={**outcome.notes, **row_notes, **({"stuck": stuck} if stuck else {})}))
+        cell["title"] = fault.title
+        # the cell's timeline, for the report: its checks and the fault's events
+        cell["events"] = relative_events(ctx.events, probes.started_at)
+        cell["probes"] = {name: relative(ss, probes.started_at) for name, ss in checks.items()}
+        cells.append(cell)
     return cells
 
 

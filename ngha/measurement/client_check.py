@@ -14,6 +14,7 @@ import json
 import sys
 import time
 
+from ngha.measurement.openstack_check import token_request
 from ngha.measurement.prober import request
 
 
@@ -41,9 +42,7 @@ def main(argv: list[str]) -> int:
     with open(argv[1]) as f:
         config = json.load(f)
     vip = config["public_vip"]
-    auth = json.dumps({"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "admin", "domain": {"id": "default"}, "password": config["admin_password"]}}},
-        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
+    auth = json.dumps(token_request(config["admin_password"]))
     token: dict[str, str] = {}
     rows = []
 

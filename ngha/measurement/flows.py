@@ -24,6 +24,9 @@ class FlowResult:
     ok: bool
     detail: str
     stuck: str | None = None  # the command that clears what was left behind
+    # the object's state as the flow read it ("HTTP 404" once the delete is done), for a
+    # caller that waits for the delete too (`ngha lab check`); None: deleted at once
+    read: Callable[[], str] | None = None
 
 
 def poll(read: Callable[[], str], final: Callable[[str], bool], deadline: float,
@@ -70,7 +73,8 @@ def server_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
     if not ended:
         return FlowResult(False, f"still {state} after {deadline:.0f} s",
                           stuck=f"openstack server delete {server}")
-    return FlowResult(state.startswith("ERROR") and "No valid host" in state, state)
+    return FlowResult(state.startswith("ERROR") and "No valid host" in state, state,
+                      read=read)
 
 
 def volume_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
@@ -94,7 +98,7 @@ def volume_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
     cloud.call("DELETE", "volumev3", f"/volumes/{volume}")
     if not ended:
         return FlowResult(False, f"still {state} after {deadline:.0f} s", stuck=stuck)
-    return FlowResult(state == "available", state)
+    return FlowResult(state == "available", state, read=read)
 
 
 def network_delete(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
@@ -141,7 +145,7 @@ def stack_create(cloud, made: dict, deadline: float = DEADLINE,
     if not ended:
         return FlowResult(False, f"still {state} after {deadline:.0f} s",
                           stuck=f"openstack stack delete --yes {name}")
-    return FlowResult(state == "CREATE_COMPLETE", state)
+    return FlowResult(state == "CREATE_COMPLETE", state, read=read)
 
 
 def stack_slow_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:

@@ -9,7 +9,8 @@ is shared); a flavor; a server created with no network, which must end in ERROR 
 NoValidHost (api -> conductor -> scheduler -> placement: no compute nodes here); a
 network created and deleted; a 1 GB volume until `available`, then deleted (api ->
 scheduler -> the active/passive volume service); a Heat stack of one RandomString until
-CREATE_COMPLETE, then deleted.
+CREATE_COMPLETE, then deleted. The server, network, volume and stack checks are the
+resilience matrix's flows (flows.py), each followed here by its delete waited for.
 """
 
 from __future__ import annotations
@@ -22,21 +23,25 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
+from ngha.measurement import flows
+
 DEADLINE = 90.0  # seconds a state change may take
 IMAGE_BYTES = 1024 * 1024
-STACK_TEMPLATE = {"heat_template_version": "2018-08-31",
-                  "resources": {"secret": {"type": "OS::Heat::RandomString",
-                                           "properties": {"length": 8}}}}
+
+
+def token_request(password: str) -> dict:
+    """The body of the admin's token request, scoped to the admin project."""
+    return {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "domain": {"id": "default"}, "password": password}}},
+        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
 
 
 class Cloud:
     """A token and the public endpoints of Keystone's catalog."""
 
     def __init__(self, keystone: str, password: str):
-        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"id": "default"}, "password": password}}},
-            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-        status, headers, data = call("POST", f"{keystone}/v3/auth/tokens", body)
+        status, headers, data = call("POST", f"{keystone}/v3/auth/tokens",
+                                     token_request(password))
         if status != 201:
             raise RuntimeError(f"Keystone answered {status} to the token request")
         self.token = headers.get("X-Subject-Token", "")
@@ -125,80 +130,16 @@ def checks(cloud: Cloud, glances: dict[str, str]) -> list[tuple[str, callable]]:
             made["flavor"] = json.loads(data)["flavor"]["id"]
         return status == 200, f"HTTP {status}"
 
-    def server():
-        status, _, data = cloud.call(
-            "POST", "compute", "/servers", {"server": {
-                "name": name, "imageRef": made.get("image"), "flavorRef": made.get("flavor"),
-                "networks": "none"}},
-            headers={"OpenStack-API-Version": "compute 2.37",
-                     "X-OpenStack-Nova-API-Version": "2.37"})
-        if status != 202:
-            return False, f"create answered {status}: {data[:120]!r}"
-        server_id = json.loads(data)["server"]["id"]
-        try:
-            def read():
-                code, _, body = cloud.call("GET", "compute", f"/servers/{server_id}")
-                return json.loads(body)["server"] if code == 200 else {"status": f"HTTP {code}"}
-            final = wait_for(read, lambda s: s["status"] in ("ERROR", "ACTIVE"),
-                             "server", deadline=DEADLINE)
-            fault = final.get("fault", {}).get("message", "")
-            return (final["status"] == "ERROR" and "No valid host" in fault,
-                    f"{final['status']}: {fault or 'no fault'}")
-        finally:
-            deleted, _, _ = cloud.call("DELETE", "compute", f"/servers/{server_id}")
-            made["server delete"] = str(deleted)
-
-    def network():
-        status, _, data = cloud.call("POST", "network", "/v2.0/networks",
-                                     {"network": {"name": name}})
-        if status != 201:
-            return False, f"create answered {status}"
-        network_id = json.loads(data)["network"]["id"]
-        status = None
-        try:
-            status, _, _ = cloud.call("DELETE", "network", f"/v2.0/networks/{network_id}")
-        finally:  # a delete that raised is tried once more: the check leaves nothing behind
-            if status is None:
-                cloud.call("DELETE", "network", f"/v2.0/networks/{network_id}")
-        return status == 204, f"created, delete answered {status}"
-
-    def volume():
-        status, _, data = cloud.call("POST", "volumev3", "/volumes",
-                                     {"volume": {"size": 1, "name": name}})
-        if status != 202:
-            return False, f"create answered {status}"
-        volume_id = json.loads(data)["volume"]["id"]
-
-        def read():
-            code, _, body = cloud.call("GET", "volumev3", f"/volumes/{volume_id}")
-            return json.loads(body)["volume"]["status"] if code == 200 else f"HTTP {code}"
-        try:
-            final = wait_for(read, lambda s: s in ("available", "error"), "volume")
-        finally:  # a volume still `creating` cannot be deleted: reset it first
-            if read() == "creating":
-                cloud.call("POST", "volumev3", f"/volumes/{volume_id}/action",
-                           {"os-reset_status": {"status": "error"}})
-            cloud.call("DELETE", "volumev3", f"/volumes/{volume_id}")
-        wait_for(read, lambda s: s == "HTTP 404", "volume delete")
-        return final == "available", f"{final}, then deleted"
-
-    def stack():
-        status, _, data = cloud.call("POST", "orchestration", "/stacks", {
-            "stack_name": name, "template": STACK_TEMPLATE, "timeout_mins": 5})
-        if status != 201:
-            return False, f"create answered {status}"
-        stack_id = json.loads(data)["stack"]["id"]
-        path = f"/stacks/{name}/{stack_id}"
-
-        def read():
-            code, _, body = cloud.call("GET", "orchestration", path)
-            return json.loads(body)["stack"]["stack_status"] if code == 200 else f"HTTP {code}"
-        try:
-            final = wait_for(read, lambda s: not s.endswith("IN_PROGRESS"), "stack")
-        finally:
-            cloud.call("DELETE", "orchestration", path)
-        wait_for(read, lambda s: s in ("DELETE_COMPLETE", "HTTP 404"), "stack delete")
-        return final == "CREATE_COMPLETE", f"{final}, then deleted"
+    def flow(work):
+        """A flow of the matrix's (flows.py), and then its object's delete waited for."""
+        def run():
+            result = work(cloud, made, DEADLINE)
+            if result.read is None:
+                return result.ok, result.detail
+            wait_for(result.read, lambda s: s in ("HTTP 404", "DELETE_COMPLETE"),
+                     "its delete")
+            return result.ok, f"{result.detail}, then deleted"
+        return run
 
     def clean_up():
         gone = []
@@ -208,8 +149,6 @@ def checks(cloud: Cloud, glances: dict[str, str]) -> list[tuple[str, callable]]:
         if "image" in made:
             status, _, _ = cloud.call("DELETE", "image", f"/v2/images/{made['image']}")
             gone.append(f"image {status}")
-        if "server delete" in made:
-            gone.append(f"server {made['server delete']}")
         return all(g.endswith(("202", "204")) for g in gone), ", ".join(gone) or "nothing made"
 
     found = [("glance: an image uploaded through the public VIP", image_upload)]
@@ -217,9 +156,10 @@ def checks(cloud: Cloud, glances: dict[str, str]) -> list[tuple[str, callable]]:
               for node, a in glances.items()]
     found += [("nova: a flavor created", flavor),
               ("nova: a server with no network ends ERROR/NoValidHost "
-               "(api, conductor, scheduler, placement)", server),
-              ("neutron: a network created and deleted", network),
-              ("cinder: a 1 GB volume available, then deleted", volume),
-              ("heat: a RandomString stack CREATE_COMPLETE, then deleted", stack),
-              ("clean-up: the check's server, image and flavor deleted", clean_up)]
+               "(api, conductor, scheduler, placement)", flow(flows.server_create)),
+              ("neutron: a network created and deleted", flow(flows.network_delete)),
+              ("cinder: a 1 GB volume available, then deleted", flow(flows.volume_create)),
+              ("heat: a RandomString stack CREATE_COMPLETE, then deleted",
+               flow(flows.stack_create)),
+              ("clean-up: the check's image and flavor deleted", clean_up)]
     return found

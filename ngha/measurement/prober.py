@@ -18,10 +18,10 @@ library only: it runs under ngha's Python inside the client's network namespace.
     python -m ngha.measurement.prober CONFIG.json      (SIGTERM ends it)
 
 CONFIG (mode 0600, it holds the Keystone password): {"output": path, "interval": 0.2,
-"timeout": 5, "connect_timeout": 0.25, "auth"?: {"url", "body"}, "paths": {name:
-{"method", "url" ({project_id} is the token's project), "body"?, "expect", "auth"?: true,
-"interval"?}}, "flows"?: {name (ngha.measurement.flows.FLOWS): {"interval"?,
-"deadline"?}}}. Each flow is one sample per run, with `stuck` when it left an object
+"timeout": 5, "connect_timeout": 0.25, "auth"?: {"keystone": its URL, "password"},
+"paths": {name: {"method", "url" ({project_id} is the token's project), "body"?,
+"expect", "auth"?: true, "interval"?}}, "flows"?: {name (ngha.measurement.flows.FLOWS):
+{"interval"?, "deadline"?}}}. Each flow is one sample per run, with `stuck` when it left an object
 the operator would have had to clear.
 """
 
@@ -51,11 +51,16 @@ class TokenKeeper:
         self.ready = threading.Event()
 
     def run(self, stop: threading.Event) -> None:
-        url = urlsplit(self.auth["url"]) if self.auth else None
-        while url and not stop.is_set():
+        from ngha.measurement.openstack_check import token_request
+
+        if not self.auth:
+            return
+        url = urlsplit(f"{self.auth['keystone']}/v3/auth/tokens")
+        body = json.dumps(token_request(self.auth["password"]))
+        while not stop.is_set():
             try:
                 conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-                conn.request("POST", url.path, body=self.auth["body"],
+                conn.request("POST", url.path, body=body,
                              headers={"Content-Type": "application/json"})
                 response = conn.getresponse()
                 body = response.read()
@@ -138,9 +143,7 @@ def flow_loop(name: str, spec: dict, config: dict, out, lock: threading.Lock,
     from ngha.measurement.flows import FLOWS, DEADLINE
     from ngha.measurement.openstack_check import Cloud
 
-    password = json.loads(config["auth"]["body"])["auth"]["identity"]["password"][
-        "user"]["password"]
-    keystone = config["auth"]["url"].rsplit("/v3/", 1)[0]
+    keystone, password = config["auth"]["keystone"], config["auth"]["password"]
     cloud, cloud_at, made = None, 0.0, {}
     try:
         while not stop.is_set():

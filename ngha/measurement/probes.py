@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ngha.lab.session import Lab
+from ngha.measurement.openstack_check import token_request
 from ngha.measurement.prober import FLOW_STOP
 from ngha.transport.process import run_process, start_background, stop_background
 
@@ -44,6 +45,8 @@ class Probes:
     samples: list[Sample] = field(default_factory=list)
     paths: tuple[str, ...] = ()
     flows: tuple[str, ...] = ()
+    _offset: int = 0  # how far read() has parsed the samples file
+    _so_far: list[Sample] = field(default_factory=list)
 
     @property
     def output(self) -> Path:
@@ -69,8 +72,18 @@ class Probes:
             time.sleep(0.5)
 
     def read(self) -> list[Sample]:
-        """What the prober recorded so far (it keeps running)."""
-        return read_samples(self.output)
+        """What the prober recorded so far (it keeps running). Only what was appended
+        since the last call is parsed: waits call this every second for minutes."""
+        try:
+            with self.output.open("rb") as f:
+                f.seek(self._offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return list(self._so_far)
+        whole = chunk[:chunk.rfind(b"\n") + 1]  # a line still being written waits
+        self._offset += len(whole)
+        self._so_far += _parse(whole.decode("utf-8", "replace").splitlines())
+        return list(self._so_far)
 
     def stop(self) -> list[Sample]:
         if self.proc is not None:
@@ -101,17 +114,18 @@ def openstack_paths(lab: Lab) -> dict[str, dict]:
 
 def probe_paths(lab: Lab, admin_password: str) -> dict[str, dict]:
     vips = lab.state.vips
-    auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "admin", "domain": {"id": "default"}, "password": admin_password}}},
-        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
     public = vips["public"]
     return {
-        "keystone": {"method": "POST", "url": f"http://{public}:5000/v3/auth/tokens",
-                     "body": json.dumps(auth), "expect": 201},
+        "keystone": {"method": "POST", "url": f"{keystone_url(lab)}/v3/auth/tokens",
+                     "body": json.dumps(token_request(admin_password)), "expect": 201},
         "db_write": {"method": "POST", "url": f"http://{public}:8999/write", "expect": 200},
         "rpc": {"method": "GET", "url": f"http://{public}:8999/rpc", "expect": 200},
         "vip": {"method": "GET", "url": f"http://{vips['control']}:1993/", "expect": 200},
     }
+
+
+def keystone_url(lab: Lab) -> str:
+    return f"http://{lab.state.vips['public']}:5000"
 
 
 def start_probes(lab: Lab, admin_password: str, work: Path, openstack: bool = False,
@@ -132,8 +146,8 @@ def start_probes(lab: Lab, admin_password: str, work: Path, openstack: bool = Fa
         probes.flows = tuple(flows or {})
         json.dump({"output": str(probes.output), "interval": INTERVAL, "timeout": TIMEOUT,
                    "connect_timeout": CONNECT_TIMEOUT, "paths": paths, "flows": flows or {},
-                   "auth": {"url": paths["keystone"]["url"],
-                            "body": paths["keystone"]["body"]}}, f)
+                   "auth": {"keystone": keystone_url(lab), "password": admin_password}},
+                  f)
     argv = lab.enter_prefix("client") + [sys.executable, "-m", "ngha.measurement.prober",
                                          str(config)]
     probes.started_at = time.time()
@@ -142,10 +156,14 @@ def start_probes(lab: Lab, admin_password: str, work: Path, openstack: bool = Fa
 
 
 def read_samples(path: Path) -> list[Sample]:
-    samples = []
     if not path.exists():
-        return samples
-    for line in path.read_text().splitlines():
+        return []
+    return _parse(path.read_text().splitlines())
+
+
+def _parse(lines: list[str]) -> list[Sample]:
+    samples = []
+    for line in lines:
         try:
             data = json.loads(line)
         except ValueError:
@@ -182,6 +200,15 @@ def outage(samples: list[Sample], since: float) -> tuple[float | None, float | N
         return None, began, None
     back = after[last + 1].t1
     return round(back - began, 2), began, back
+
+
+def relative(samples: list[Sample], start: float) -> list[list]:
+    """Samples as results files hold them: [t_start, t_end, ok], seconds since `start`."""
+    return [[round(s.t0 - start, 2), round(s.t1 - start, 2), int(s.ok)] for s in samples]
+
+
+def relative_events(events: list[tuple[float, str]], start: float) -> list[dict]:
+    return [{"t": round(t - start, 2), "label": label} for t, label in sorted(events)]
 
 
 def acknowledged_ids(samples: list[Sample]) -> list[int]:

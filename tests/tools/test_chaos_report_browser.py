@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from ngha.chaos.report import render_report
 from ngha.chaos.report_timeline import FAIL_COLOUR, OK_COLOUR
 from tests.unit.test_chaos_report import EVIL, synthetic_run
+from tests.unit.test_chaos_report_matrix import matrix_cell
 
 pytestmark = pytest.mark.tools
 
@@ -56,6 +57,49 @@ def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
                            *args], capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc
+
+
+def console_lines(tmp_path: Path, page: Path) -> tuple[list[str], str]:
+    """What the page wrote to the browser's console (errors, uncaught exceptions), and
+    the DOM after its scripts ran."""
+    proc = run_chromium(tmp_path, "--enable-logging=stderr", "--v=0", "--dump-dom",
+                        page.as_uri())
+    return [line for line in proc.stderr.splitlines() if ":CONSOLE" in line], proc.stdout
+
+
+@pytest.fixture(scope="module")
+def matrix_report(tmp_path_factory) -> Path:
+    cells = [matrix_cell(s, f, p, down=(20.0, 80.0 if p == "legacy" else 45.0),
+                         restarts=2 if p == "legacy" else 0)
+             for f in ("galera-restart", "rabbitmq-restart") for s in ("keystone", "nova")
+             for p in ("legacy", "nextgen")]
+    path = tmp_path_factory.mktemp("matrix") / "report.html"
+    path.write_text(render_report(cells + [synthetic_run()], ["matrix.json"]))
+    return path
+
+
+def test_the_console_check_sees_a_page_error(tmp_path):
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!DOCTYPE html><html><body><script>undefinedFunction()</script></body></html>")
+    lines, _ = console_lines(tmp_path, bad)
+    assert any("Uncaught ReferenceError" in line for line in lines), lines
+
+
+def test_the_matrix_opens_with_no_console_error_and_is_visible(matrix_report, tmp_path):
+    lines, dom_text = console_lines(tmp_path, matrix_report)
+    assert lines == []
+    dom = lxml_html.fromstring(dom_text)
+    table = dom.xpath("//table[@class='matrix']")[0]
+    assert [td.get("class") for td in table.xpath(".//td")] == ["pass"] * 8
+    assert len(dom.xpath("//section[@class='matrix-fault']//svg[@class='timeline']")) == 8
+    assert dom.get_element_by_id("ngha-download").text == "Save the 9 embedded results as JSON"
+    # drawn at the top of the page: the cells' green is on screen without scrolling
+    shot = tmp_path / "matrix.png"
+    run_chromium(tmp_path, f"--window-size={WIDTH},{HEIGHT}", f"--screenshot={shot}",
+                 matrix_report.as_uri())
+    _, _, pixels = decode_png(shot.read_bytes())
+    cell_green = _near("#dff3e3", tolerance=4)
+    assert sum(p in cell_green for row in pixels[:HEIGHT // 2] for p in row) > 8 * 400
 
 
 def test_the_timelines_render_green_and_red_where_the_probes_say(report, tmp_path):
@@ -98,7 +142,7 @@ def test_the_browser_builds_the_svg_and_keeps_labels_as_text(report, tmp_path):
     events = dom.xpath("//ol[@class='events']")[1].xpath("./li")
     assert events[0].text_content() == f"10.0 s fault: {EVIL}"
     # the page's own script ran and parsed the embedded JSON
-    assert dom.get_element_by_id("ngha-download").text == "Save the 2 embedded runs as JSON"
+    assert dom.get_element_by_id("ngha-download").text == "Save the 2 embedded results as JSON"
 
 
 def decode_png(data: bytes) -> tuple[int, int, list[list[tuple[int, int, int]]]]:

@@ -81,6 +81,24 @@ def test_a_measurement_waits_until_every_path_answered_its_last_requests(tmp_pat
     assert probes.wait_answering(timeout=0) == []
 
 
+def test_reading_while_the_prober_writes_parses_each_whole_line_once(tmp_path):
+    import json as _json
+
+    from ngha.measurement.probes import Probes
+
+    probes = Probes(directory=tmp_path)
+    assert probes.read() == []  # the prober has not written yet
+    first = _json.dumps({"path": "vip", "t0": 1, "t1": 1.1, "ok": True}) + "\n"
+    second = _json.dumps({"path": "vip", "t0": 2, "t1": 2.1, "ok": False})
+    probes.output.write_text(first + second[:20])  # the second line half written
+    assert [s.t0 for s in probes.read()] == [1]
+    with probes.output.open("a") as f:
+        f.write(second[20:] + "\n")
+    samples = probes.read()
+    assert [(s.t0, s.ok) for s in samples] == [(1, True), (2, False)]
+    assert probes.read() == samples  # nothing new: the same, parsed once
+
+
 class FakeCloudHandler(BaseHTTPRequestHandler):
     """Keystone with a catalog, and just enough of Nova and Glance for a server create
     that ends in ERROR/NoValidHost; every DELETE is recorded."""
@@ -142,12 +160,11 @@ def test_a_flow_runs_over_and_over_and_deletes_all_it_made(tmp_path):
     server = QuietServer(("127.0.0.1", 0), FakeCloudHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     FakeCloudHandler.deleted = []
-    url = f"http://127.0.0.1:{server.server_address[1]}/v3/auth/tokens"
-    body = _json.dumps({"auth": {"identity": {"password": {"user": {"password": "pw"}}}}})
+    keystone = f"http://127.0.0.1:{server.server_address[1]}"
     out, stop = io.StringIO(), threading.Event()
     runner = threading.Thread(target=flow_loop, args=(
-        "server-create", {"interval": 0.1, "deadline": 5}, {"auth": {"url": url, "body": body}},
-        out, threading.Lock(), stop))
+        "server-create", {"interval": 0.1, "deadline": 5},
+        {"auth": {"keystone": keystone, "password": "pw"}}, out, threading.Lock(), stop))
     runner.start()
     time.sleep(2.5)
     stop.set()

@@ -305,8 +305,8 @@ def _bad(**change):
 BAD_INPUTS = [
     ("missing.json", None, "missing.json: cannot read: No such file or directory"),
     ("broken.json", '[{"scenario": "x",\n  "profile": }]', "broken.json:2: not valid JSON"),
-    ("object.json", json.dumps(GOOD[0]), "object.json: expected a JSON list of scenario runs"),
-    ("empty.json", "[]", "empty.json: holds no scenario runs"),
+    ("object.json", json.dumps(GOOD[0]), "object.json: expected a JSON list of scenario runs or matrix cells"),
+    ("empty.json", "[]", "empty.json: holds no scenario runs or matrix cells"),
     ("binary.json", b"\xff\xfe[]", "binary.json: not UTF-8 text"),
     ("nan.json", '[{"scenario": "a", "profile": "b", "passed": true, "lost_writes": NaN}]',
      "nan.json: NaN is not a number JSON allows"),

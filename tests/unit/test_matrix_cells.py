@@ -3,6 +3,10 @@ restarts, manual actions, and the judge of each layout."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from ngha.matrix.cells import BACK_WITHIN, Measured, make_cell
 from ngha.measurement.probes import Sample
 
@@ -161,3 +165,28 @@ def test_a_fault_that_did_not_finish_gives_one_reason_and_fails_every_cell():
                       "nextgen", "the cluster is not healthy")
     assert not cell["passed"] and not cell["recovered"]
     assert cell["failures"] == ["did not finish: the cluster is not healthy"]
+
+
+@pytest.mark.parametrize("command", [["chaos", "matrix", "--faults", "galera-restart"],
+                                     ["chaos", "run", "galera-restart"]])
+def test_an_output_nobody_can_write_is_refused_before_the_lab_is_touched(tmp_path, command):
+    from click.testing import CliRunner
+
+    from ngha.cli import cli
+
+    missing = tmp_path / "gone" / "cells.json"
+    result = CliRunner().invoke(cli, [*command, "--deployment", str(tmp_path / "none.yaml"),
+                                      "-o", str(missing)])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        f"error: {missing.parent}: -o: the directory does not exist"]
+
+
+def test_the_cells_file_is_replaced_whole_after_each_fault(tmp_path):
+    from ngha.cli.chaos_run import write_results
+
+    out = tmp_path / "cells.json"
+    write_results([{"fault": "a"}], str(out))
+    write_results([{"fault": "a"}, {"fault": "b"}], str(out))
+    assert [c["fault"] for c in json.loads(out.read_text())] == ["a", "b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cells.json"]

@@ -1,0 +1,53 @@
+"""A slice of the resilience matrix on the shared next-gen lab: Galera restarted
+cluster-wide, and every service restarted while Galera is down, for Keystone and Nova
+(its read and a server create crossing RPC). `make chaos` runs the whole matrix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lab_support import LAB, ngha
+
+pytestmark = [*LAB, pytest.mark.timeout(1500)]
+FIELDS = ("service", "fault", "profile", "recovered", "seconds_after_backend",
+          "outage_seconds", "restarts", "failed_requests", "manual_action", "notes",
+          "passed", "failures")
+
+
+@pytest.fixture(scope="module")
+def cells(shared_lab, tmp_path_factory):
+    out = tmp_path_factory.mktemp("matrix") / "cells.json"
+    run = ngha("chaos", "matrix", "--faults", "galera-restart,start-without-db",
+               "--services", "keystone,nova", "--quick", "--deployment", shared_lab,
+               "--json", "-o", str(out), check=False, timeout=1400)
+    assert run.stdout.strip(), run.stderr[-3000:]
+    data = json.loads(run.stdout)
+    assert json.loads(out.read_text()) == data
+    return run.returncode, {(c["service"], c["fault"]): c for c in data}
+
+
+def test_one_cell_per_service_and_fault_with_the_fields_others_rely_on(cells):
+    _, found = cells
+    assert set(found) == {(s, f) for s in ("keystone", "nova")
+                          for f in ("galera-restart", "start-without-db")}
+    for cell in found.values():
+        assert tuple(k for k in FIELDS if k in cell) == FIELDS
+        assert cell["profile"] == "nextgen"
+        assert set(cell["restarts"]) == {"ctl-0", "ctl-1", "ctl-2"}
+
+
+def test_every_service_comes_back_by_itself_within_5_s_of_galera(cells):
+    code, found = cells
+    for (service, fault), cell in sorted(found.items()):
+        print(service, fault, {k: cell[k] for k in ("seconds_after_backend",
+                                                    "outage_seconds", "failed_requests")})
+        assert cell["passed"], (service, fault, cell["failures"])
+        assert cell["recovered"] and cell["manual_action"] is None
+        assert sum(cell["restarts"].values()) == 0
+        assert cell["seconds_after_backend"] <= 5
+    # the fault really took the database away from both services
+    assert found[("keystone", "galera-restart")]["failed_requests"] > 0
+    assert found[("nova", "galera-restart")]["failed_requests"] > 0
+    assert code == 0
