@@ -96,10 +96,10 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
             raise NghaError("the cluster was not healthy again within 600 s")
         back = outcome.backend_back or time.time()
         for row in rows:
-            if not _wait_back(probes, row, back + RECOVERY_DEADLINE):
+            if not _wait_back(probes, row, fault_at, back + RECOVERY_DEADLINE):
                 manual[row.name] = _operator_restart(cluster, target, row, progress)
                 ctx.events.append((time.time(), f"operator: {manual[row.name]}"))
-                _wait_back(probes, row, time.time() + AFTER_MANUAL)
+                _wait_back(probes, row, fault_at, time.time() + AFTER_MANUAL)
     finally:
         samples = by_path(probes.stop())
     after, restarts_after = _observe(cluster, target)
@@ -140,19 +140,24 @@ def _wait_flows(probes, flows: list[str], timeout: float = 300.0) -> None:
         time.sleep(1)
 
 
-def _wait_back(probes, row: Row, until: float) -> bool:
-    """Each of the row's checks ended with RECOVERED_AFTER successes (polled till `until`)."""
+def _wait_back(probes, row: Row, fault_at: float, until: float) -> bool:
+    """Each of the row's checks ended with RECOVERED_AFTER successes sent after the fault
+    (polled till `until`)."""
     while True:
         paths = by_path(probes.read())
-        if all(_settled(paths.get(check, [])) for check in row.checks):
+        if all(settled(paths.get(check, []), fault_at) for check in row.checks):
             return True
         if time.time() > until:
             return False
         time.sleep(1)
 
 
-def _settled(samples: list[Sample]) -> bool:
-    tail = samples[-RECOVERED_AFTER:]
+def settled(samples: list[Sample], fault_at: float) -> bool:
+    """The check's last RECOVERED_AFTER samples all succeeded, and all were sent after the
+    fault. A check runs one request at a time: a request still under way (a volume create
+    the fault caught) is later than every sample written, and successes from before the
+    fault must not stand for it."""
+    tail = [s for s in samples if s.t0 >= fault_at][-RECOVERED_AFTER:]
     return len(tail) == RECOVERED_AFTER and all(s.ok for s in tail)
 
 

@@ -13,7 +13,11 @@ from ngha.profiles.resources import (cluster_properties, fencing_resources, role
 
 # oslo.db / oslo.messaging options that make a service wait for its backends forever,
 # so it can start while Galera or RabbitMQ are down and reconnect by itself.
-DATABASE_RETRY = {"max_retries": "-1", "db_max_retries": "-1", "retry_interval": "2"}
+# max_retries = -1 is "forever" (the engine's first connection); db_max_retries is not:
+# oslo.db's wrap_db_retry (12.1, Debian 12) retries only while the count left is above 0,
+# so its documented "-1: infinite" retries nothing. 100000 tries, 10 s apart at most
+# (db_max_retry_interval), outlast any outage.
+DATABASE_RETRY = {"max_retries": "-1", "db_max_retries": "100000", "retry_interval": "2"}
 RABBIT_RETRY = {"rabbit_retry_interval": "1", "rabbit_retry_backoff": "2",
                 "rabbit_interval_max": "30", "heartbeat_timeout_threshold": "60"}
 

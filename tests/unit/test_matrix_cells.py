@@ -190,3 +190,18 @@ def test_the_cells_file_is_replaced_whole_after_each_fault(tmp_path):
     write_results([{"fault": "a"}, {"fault": "b"}], str(out))
     assert [c["fault"] for c in json.loads(out.read_text())] == ["a", "b"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cells.json"]
+
+
+def test_a_check_is_back_only_on_successes_sent_after_the_fault():
+    """The first lab runs judged Cinder back while its volume create, caught by the fault,
+    was still under way: the five successes before the fault stood for it."""
+    from ngha.matrix.run import settled
+
+    before = [Sample("volume-create", FAULT_AT - 20 + 3 * i, FAULT_AT - 18 + 3 * i, True)
+              for i in range(6)]
+    assert not settled(before, FAULT_AT)
+    after = [Sample("volume-create", FAULT_AT + 70 + 3 * i, FAULT_AT + 72 + 3 * i, True)
+             for i in range(5)]
+    stuck = Sample("volume-create", FAULT_AT + 5, FAULT_AT + 65, False)
+    assert not settled(before + [stuck] + after[:4], FAULT_AT)
+    assert settled(before + [stuck] + after, FAULT_AT)

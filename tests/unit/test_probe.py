@@ -96,7 +96,7 @@ def start_probe(system_python, tmp_path):
                         f"[probe]\nnode_name = {name}-node\nrpc_timeout = 1\n")
         # The retry fragment as ngha renders it for every oslo service.
         (confd / "50-ngha-retry.conf").write_text(
-            "[database]\nmax_retries = -1\ndb_max_retries = -1\nretry_interval = 1\n")
+            "[database]\nmax_retries = -1\ndb_max_retries = 100000\nretry_interval = 1\n")
         stderr = tmp_path / f"{name}.stderr"
         proc = subprocess.Popen(
             [system_python, str(SERVICE), "--config-file", str(conf), "--config-dir", str(confd),
@@ -271,3 +271,36 @@ def test_shipped_text_matches_the_constants():
     assert f'WORKER_TOPIC = "{probe.WORKER_TOPIC}"' in source
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "probe/units/*" in data["tool"]["setuptools"]["package-data"]["ngha"]
+
+
+def test_the_rendered_db_max_retries_makes_the_real_oslo_db_retry(system_python):
+    """oslo.db documents db_max_retries = -1 as "retry forever"; its wrap_db_retry (12.1,
+    Debian 12) retries only while the count left is above zero, so -1 retries nothing.
+    The value ngha renders must make the real library retry a lost connection."""
+    from ngha.profiles.build import DATABASE_RETRY
+
+    code = (
+        "import sys\n"
+        "from unittest import mock\n"
+        "from oslo_db import api, exception\n"
+        "calls = []\n"
+        "def lost_twice():\n"
+        "    calls.append(1)\n"
+        "    if len(calls) < 3:\n"
+        "        raise exception.DBConnectionError(Exception('gone'))\n"
+        "    return 'ok'\n"
+        "for value in sys.argv[1:]:\n"
+        "    calls.clear()\n"
+        "    with mock.patch('oslo_db.api.time.sleep'):\n"
+        "        try:\n"
+        "            api.wrap_db_retry(max_retries=int(value), retry_on_disconnect=True)(\n"
+        "                lost_twice)()\n"
+        "            print(value, 'retried', len(calls))\n"
+        "        except exception.DBConnectionError:\n"
+        "            print(value, 'raised', len(calls))\n")
+    run = subprocess.run([system_python, "-c", code, "-1", DATABASE_RETRY["db_max_retries"]],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-800:]
+    assert run.stdout.splitlines() == [
+        "-1 raised 1",  # the library as it is: -1 is no retry at all
+        f"{DATABASE_RETRY['db_max_retries']} retried 3"]

@@ -63,7 +63,7 @@ def test_modes_and_node_files(tmp_path):
     # Pacemaker-owned units get no restart drop-in: Pacemaker restarts them
     assert not (dropins / "mariadb.service.d/50-ngha-restart.conf").exists()
     retry = (node / "etc/nova/nova.conf.d/50-ngha-retry.conf").read_text()
-    assert "max_retries = -1" in retry and "db_max_retries = -1" in retry
+    assert "max_retries = -1" in retry and "db_max_retries = 100000" in retry
     assert (dropins / "haproxy.service.d/50-ngha-secrets.conf").exists()
     assert sorted(os.listdir(out / "nodes")) == ["controller-0", "controller-1", "controller-2"]
 
