@@ -38,7 +38,16 @@ from urllib.parse import urlsplit
 
 
 TOKEN_RENEWAL = 600.0
-FLOW_STOP = 90.0  # a flow under way may poll up to its deadline before it ends
+FLOW_GRACE = 10.0  # beyond its deadline, for a flow under way to delete what it made
+
+
+def flow_stop_seconds(flows: dict) -> float:
+    """How long stopping may take: a flow under way polls until its deadline, then
+    deletes its object."""
+    from ngha.measurement.flows import DEADLINE
+
+    return max((spec.get("deadline", DEADLINE) for spec in flows.values()), default=0.0) \
+        + FLOW_GRACE
 
 
 class TokenKeeper:
@@ -220,7 +229,8 @@ def main(argv: list[str]) -> int:
             if os.getppid() != parent:  # ngha was killed: do not probe forever
                 stop.set()
         for thread in threads:  # a flow ends the one it runs: nothing of it left behind
-            thread.join(timeout=FLOW_STOP if thread.name in config.get("flows", {}) else 10)
+            thread.join(timeout=flow_stop_seconds(config.get("flows", {}))
+                        if thread.name in config.get("flows", {}) else 10)
     return 0
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ngha.lab.session import Lab
 from ngha.measurement.openstack_check import token_request
-from ngha.measurement.prober import FLOW_STOP
+from ngha.measurement.prober import flow_stop_seconds
 from ngha.transport.process import run_process, start_background, stop_background
 
 INTERVAL = 0.2
@@ -44,7 +44,7 @@ class Probes:
     started_at: float = 0.0
     samples: list[Sample] = field(default_factory=list)
     paths: tuple[str, ...] = ()
-    flows: tuple[str, ...] = ()
+    flows: dict[str, dict] = field(default_factory=dict)  # name -> interval, deadline
     _offset: int = 0  # how far read() has parsed the samples file
     _so_far: list[Sample] = field(default_factory=list)
 
@@ -88,7 +88,8 @@ class Probes:
     def stop(self) -> list[Sample]:
         if self.proc is not None:
             # flows end the run under way, to clean up what it made
-            stop_background(self.proc, timeout=FLOW_STOP + 10 if self.flows else 10)
+            stop_background(self.proc, timeout=flow_stop_seconds(self.flows) + 10
+                            if self.flows else 10)
             self.proc = None
         self.samples = read_samples(self.output)
         shutil.rmtree(self.directory, ignore_errors=True)  # the config holds a password
@@ -143,7 +144,7 @@ def start_probes(lab: Lab, admin_password: str, work: Path, openstack: bool = Fa
         if openstack:
             paths.update(openstack_paths(lab))
         probes.paths = tuple(paths)
-        probes.flows = tuple(flows or {})
+        probes.flows = dict(flows or {})
         json.dump({"output": str(probes.output), "interval": INTERVAL, "timeout": TIMEOUT,
                    "connect_timeout": CONNECT_TIMEOUT, "paths": paths, "flows": flows or {},
                    "auth": {"keystone": keystone_url(lab), "password": admin_password}},

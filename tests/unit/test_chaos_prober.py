@@ -175,3 +175,13 @@ def test_a_flow_runs_over_and_over_and_deletes_all_it_made(tmp_path):
     assert all(s["path"] == "server-create" and s["t1"] >= s["t0"] for s in samples)
     assert FakeCloudHandler.deleted.count("/compute/servers/s1") == len(samples)
     assert FakeCloudHandler.deleted[-2:] == ["/compute/flavors/f1", "/image/v2/images/i1"]
+
+
+def test_stopping_waits_for_the_longest_flow_deadline_and_its_clean_up():
+    from ngha.measurement.flows import DEADLINE
+    from ngha.measurement.prober import FLOW_GRACE, flow_stop_seconds
+
+    assert flow_stop_seconds({}) == FLOW_GRACE
+    assert flow_stop_seconds({"server-create": {"deadline": 240.0},
+                              "network-delete": {}}) == 240.0 + FLOW_GRACE
+    assert flow_stop_seconds({"network-delete": {}}) == DEADLINE + FLOW_GRACE
