@@ -155,6 +155,10 @@ class Launch(Strict):
     # relationship another model's import defines before any query has (neutron-api, Zed)
     wsgi_file: ConfigPath | None = None
     configure_mappers: bool = False
+    # uwsgi threads per process, when the application cannot have the deployment's
+    # (tuning.openstack_api_threads): one whose import monkey-patches eventlet must not
+    # share its process with other native threads
+    threads: int | None = Field(None, ge=1, le=256)
 
 
 class CatalogService(Strict):

@@ -140,7 +140,7 @@ def _defaults_file(ctx: NodeContext, service: ResolvedService, project: Project)
         lines.append(f'DAEMON_ARGS="--ini {launch.uwsgi} --http-socket '
                      f'{url_host(ctx.address)}:{port} --processes '
                      f'{ctx.tuning.openstack_api_processes} --threads '
-                     f'{ctx.tuning.openstack_api_threads} --need-app"')
+                     f'{launch.threads or ctx.tuning.openstack_api_threads} --need-app"')
         if launch.wsgi_file and launch.configure_mappers:
             lines[-1] = lines[-1][:-1] + f' --wsgi-file {wrapper_path(service)}"'
         if launch.pyargv:

@@ -68,6 +68,8 @@ def test_settings_files_bind_the_node_and_hold_secrets_as_placeholders_only():
     assert 'DAEMON_ARGS="$DAEMON_ARGS --config-dir=/etc/nova/nova.conf.d"' in conductor
     neutron = files["/etc/default/neutron-server"].content  # neutron-api's init script name
     assert "--wsgi-file /etc/ngha/wsgi/neutron-api.py" in neutron
+    # eventlet-patched at import: one native thread per process, whatever the tuning says
+    assert "--processes 1 --threads 1 --need-app" in neutron
     assert 'PYARGV="$PYARGV --config-dir=/etc/neutron/neutron.conf.d"' in neutron
     wrapper = files["/etc/ngha/wsgi/neutron-api.py"].content
     compile(wrapper, "wrapper", "exec")  # valid Python
