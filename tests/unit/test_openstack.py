@@ -63,7 +63,9 @@ def test_settings_files_bind_the_node_and_hold_secrets_as_placeholders_only():
     assert "region_name = RegionOne" in nova.content and "regionOne" not in nova.content
     assert set(nova.restarts) == {"nova-api", "nova-conductor", "nova-scheduler"}
     api = files["/etc/default/nova-api"].content
-    assert '--http-socket 10.213.0.11:8774 --processes 1 --threads 2 --need-app"' in api
+    # eventlet-patched at import (nova-api, neutron-api): one native thread per process
+    assert '--http-socket 10.213.0.11:8774 --processes 1 --threads 1 --need-app"' in api
+    assert "--threads 2" in files["/etc/default/placement-api"].content  # the tuning's
     conductor = files["/etc/default/nova-conductor"].content
     assert 'DAEMON_ARGS="$DAEMON_ARGS --config-dir=/etc/nova/nova.conf.d"' in conductor
     neutron = files["/etc/default/neutron-server"].content  # neutron-api's init script name
