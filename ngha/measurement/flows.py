@@ -46,8 +46,44 @@ def poll(read: Callable[[], str], final: Callable[[str], bool], deadline: float,
         sleep(interval)
 
 
+PREFIX = "ngha-flow-"  # every object a flow makes is named so: leftovers can be found
+
+
 def _name() -> str:
-    return f"ngha-flow-{uuid.uuid4().hex[:8]}"
+    return f"{PREFIX}{uuid.uuid4().hex[:8]}"
+
+
+# kind, list path, the key of the list in its answer, the delete path of one object
+LEFTOVERS = (("compute", "/servers?name=^ngha-flow-", "servers", "/servers/{id}"),
+             ("volumev3", "/volumes/detail", "volumes", "/volumes/{id}"),
+             ("orchestration", "/stacks", "stacks", "/stacks/{stack_name}/{id}"),
+             ("network", "/v2.0/networks", "networks", "/v2.0/networks/{id}"))
+
+
+def purge_leftovers(cloud, kinds: tuple[str, ...]) -> list[str]:
+    """Delete what earlier flows left behind (a prober killed mid-run, a delete the API
+    refused during a fault): every object of these kinds named PREFIX*, nothing else.
+    Left, they eat the project's quota: on the lab ten servers stayed in ERROR, and every
+    later server create was refused (403, quota exceeded). Each flow purges its own kind
+    only (another flow's object may be under way). Returns what was deleted."""
+    deleted = []
+    for kind, path, key, delete in LEFTOVERS:
+        if kind not in kinds:
+            continue
+        status, _, data = cloud.call("GET", kind, path)
+        if status != 200:
+            continue
+        for item in json.loads(data).get(key, []):
+            name = item.get("name") or item.get("stack_name") or ""
+            if not name.startswith(PREFIX):
+                continue
+            if kind == "volumev3" and item.get("status") == "creating":
+                cloud.call("POST", kind, f"/volumes/{item['id']}/action",
+                           {"os-reset_status": {"status": "error"}})
+            status, _, _ = cloud.call("DELETE", kind, delete.format(**item))
+            if status in (202, 204):
+                deleted.append(f"{kind} {item['id']}")
+    return deleted
 
 
 def server_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
@@ -153,6 +189,11 @@ def stack_slow_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResu
     IN_PROGRESS (the engine-broker-loss fault's check)."""
     return stack_create(cloud, made, deadline + SLOW_SECONDS, template=SLOW_TEMPLATE)
 
+
+# the kinds of object each flow makes, for purge_leftovers
+LEFTOVER_KINDS = {"server-create": ("compute",), "volume-create": ("volumev3",),
+                  "network-delete": ("network",), "stack-create": ("orchestration",),
+                  "stack-slow-create": ("orchestration",)}
 
 FLOWS = {"server-create": server_create, "volume-create": volume_create,
          "network-delete": network_delete, "stack-create": stack_create,

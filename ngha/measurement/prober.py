@@ -149,11 +149,11 @@ def flow_loop(name: str, spec: dict, config: dict, out, lock: threading.Lock,
               stop: threading.Event) -> None:
     """An RPC-crossing check (ngha.measurement.flows) run again `interval` after each one
     ended; one in flight at a time. Its token, with the service catalog, is its own."""
-    from ngha.measurement.flows import FLOWS, DEADLINE
+    from ngha.measurement.flows import DEADLINE, FLOWS, LEFTOVER_KINDS, purge_leftovers
     from ngha.measurement.openstack_check import Cloud
 
     keystone, password = config["auth"]["keystone"], config["auth"]["password"]
-    cloud, cloud_at, made = None, 0.0, {}
+    cloud, cloud_at, made, clean = None, 0.0, {}, False
     try:
         while not stop.is_set():
             started = time.time()
@@ -161,14 +161,19 @@ def flow_loop(name: str, spec: dict, config: dict, out, lock: threading.Lock,
             try:
                 if cloud is None or started - cloud_at > TOKEN_RENEWAL:
                     cloud, cloud_at = Cloud(keystone, password), started
+                if not clean:  # at the start, and after a run that failed
+                    purge_leftovers(cloud, LEFTOVER_KINDS[name])
+                    clean = True
                 if name == "server-create" and not made:
                     made.update(_server_inputs(cloud))
                 result = FLOWS[name](cloud, made, spec.get("deadline", DEADLINE))
                 sample.update(ok=result.ok, detail=result.detail)
+                clean = result.ok
                 if result.stuck:
                     sample["stuck"] = result.stuck
             except Exception as exc:  # noqa: BLE001 - every failure is a sample
                 sample.update(ok=False, detail=f"{type(exc).__name__}: {exc}"[:200])
+                clean = False
                 if "401" in str(exc):
                     cloud = None
             sample["t1"] = round(time.time(), 3)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ngha.catalog import Project, load_projects
+from ngha.catalog.catalog import Launch
 from ngha.model.resolve import ResolvedService
 from ngha.render.connections import database_url, keystone_url, transport_url
 from ngha.render.context import NodeContext, url_host
@@ -129,6 +130,18 @@ def wrapper_files(services: list[ResolvedService]) -> list[NodeFile]:
             for s in services if s.spec.launch.wsgi_file and s.spec.launch.configure_mappers]
 
 
+def uwsgi_workers(ctx: NodeContext, launch: Launch) -> tuple[int, int]:
+    """(processes, threads) of a uwsgi API: the deployment's tuning, or, for an
+    application that must run fewer threads (launch.threads), as many requests at once
+    in more processes. A single-threaded single process would stop answering even its
+    health check while one request waits (a cast while RabbitMQ is away)."""
+    processes = ctx.tuning.openstack_api_processes
+    threads = ctx.tuning.openstack_api_threads
+    if launch.threads is None or launch.threads >= threads:
+        return processes, threads
+    return -(-processes * threads // launch.threads), launch.threads
+
+
 def _defaults_file(ctx: NodeContext, service: ResolvedService, project: Project) -> NodeFile:
     launch = service.spec.launch
     name = launch.defaults or service.unit
@@ -137,10 +150,10 @@ def _defaults_file(ctx: NodeContext, service: ResolvedService, project: Project)
         api = service.spec.api
         port = api.port if api else 0
         lines[0] += ",\n# and listens on this node's own address only"
+        processes, threads = uwsgi_workers(ctx, launch)
         lines.append(f'DAEMON_ARGS="--ini {launch.uwsgi} --http-socket '
-                     f'{url_host(ctx.address)}:{port} --processes '
-                     f'{ctx.tuning.openstack_api_processes} --threads '
-                     f'{launch.threads or ctx.tuning.openstack_api_threads} --need-app"')
+                     f'{url_host(ctx.address)}:{port} --processes {processes} --threads '
+                     f'{threads} --need-app"')
         if launch.wsgi_file and launch.configure_mappers:
             lines[-1] = lines[-1][:-1] + f' --wsgi-file {wrapper_path(service)}"'
         if launch.pyargv:

@@ -79,3 +79,29 @@ def test_a_failed_stack_ends_the_flow_as_a_failure_not_a_wait():
                           (201, {"stack": {"id": "k1"}}))
     result = stack_create(cloud, MADE, deadline=5)
     assert not result.ok and result.stuck is None and result.detail == "CREATE_FAILED"
+
+
+def test_leftovers_of_its_own_kind_named_as_flows_name_them_are_purged_nothing_else():
+    from ngha.measurement.flows import PREFIX, purge_leftovers
+
+    class Cloud:
+        def __init__(self):
+            self.calls = []
+
+        def call(self, method, kind, path, body=None, headers=None):
+            self.calls.append((method, kind, path))
+            if method == "GET" and kind == "volumev3":
+                return 200, {}, json.dumps({"volumes": [
+                    {"id": "v1", "name": f"{PREFIX}1", "status": "creating"},
+                    {"id": "v2", "name": "a-users-volume", "status": "creating"},
+                    {"id": "v3", "name": f"{PREFIX}3", "status": "error"}]}).encode()
+            if method == "GET":
+                return 200, {}, json.dumps({"servers": [{"id": "s1", "name": f"{PREFIX}s"}]}
+                                           ).encode()
+            return 202, {}, b""
+
+    cloud = Cloud()
+    assert purge_leftovers(cloud, ("volumev3",)) == ["volumev3 v1", "volumev3 v3"]
+    assert ("POST", "volumev3", "/volumes/v1/action") in cloud.calls  # reset, then delete
+    assert not any("v2" in path for _, _, path in cloud.calls)  # not ngha's: untouched
+    assert not any(kind == "compute" for _, kind, _ in cloud.calls)  # another flow's kind

@@ -64,14 +64,14 @@ def test_settings_files_bind_the_node_and_hold_secrets_as_placeholders_only():
     assert set(nova.restarts) == {"nova-api", "nova-conductor", "nova-scheduler"}
     api = files["/etc/default/nova-api"].content
     # eventlet-patched at import (nova-api, neutron-api): one native thread per process
-    assert '--http-socket 10.213.0.11:8774 --processes 1 --threads 1 --need-app"' in api
+    assert '--http-socket 10.213.0.11:8774 --processes 2 --threads 1 --need-app"' in api
     assert "--threads 2" in files["/etc/default/placement-api"].content  # the tuning's
     conductor = files["/etc/default/nova-conductor"].content
     assert 'DAEMON_ARGS="$DAEMON_ARGS --config-dir=/etc/nova/nova.conf.d"' in conductor
     neutron = files["/etc/default/neutron-server"].content  # neutron-api's init script name
     assert "--wsgi-file /etc/ngha/wsgi/neutron-api.py" in neutron
     # eventlet-patched at import: one native thread per process, whatever the tuning says
-    assert "--processes 1 --threads 1 --need-app" in neutron
+    assert "--processes 2 --threads 1 --need-app" in neutron  # 1 x 2 requests at once
     assert 'PYARGV="$PYARGV --config-dir=/etc/neutron/neutron.conf.d"' in neutron
     wrapper = files["/etc/ngha/wsgi/neutron-api.py"].content
     compile(wrapper, "wrapper", "exec")  # valid Python
