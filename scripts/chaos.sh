@@ -25,5 +25,9 @@ results=()
 for f in nextgen legacy matrix-nextgen matrix-legacy; do
   [ -s "$OUT/chaos/$f.json" ] && results+=("$OUT/chaos/$f.json")
 done
+if [ ${#results[@]} -eq 0 ]; then
+  echo "make chaos: no results to report (see the messages above)" >&2
+  exit 1
+fi
 $NGHA chaos report "${results[@]}" -o "$OUT/chaos/report.html"
 exit $status

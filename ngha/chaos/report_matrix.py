@@ -22,7 +22,8 @@ def matrix_section(cells: list[dict]) -> str:
     profiles = [p for p in PROFILE_ORDER if any(c["profile"] == p for c in cells)]
     profiles += _in_order(c["profile"] for c in cells if c["profile"] not in profiles)
     chosen = _worst_of_each(cells)
-    titles = {c["fault"]: c.get("title") or c["fault"] for c in cells}
+    titles = {f: next((c["title"] for c in cells if c["fault"] == f and c.get("title")), f)
+              for f in faults}
     head = ("<thead><tr><th rowspan=\"2\">service</th>" + "".join(
         f'<th colspan="{len(profiles)}"><a href="#{_anchor(f)}" title="{escape(titles[f])}">'
         f"{escape(f)}</a></th>" for f in faults) + "</tr><tr>" + "".join(

@@ -14,15 +14,17 @@ def chaos() -> None:
     """Break the lab on purpose, measure the recovery, compare legacy with next-gen."""
 
 
-@chaos.command(short_help="Write the HTML report of scenario results.")
+@chaos.command(short_help="Write the HTML report of scenario runs and matrix cells.")
 @click.argument("results", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(),
               help="The HTML file to write (replaced atomically).")
 def report(results: tuple[str, ...], output: str) -> None:
-    """Write the HTML report of RESULTS files (`ngha chaos run ... --json`).
+    """Write the HTML report of RESULTS files (`ngha chaos run ... -o` and `ngha chaos
+    matrix -o`).
 
-    One self-contained page, readable offline: per scenario the probe timelines and a
-    legacy vs next-gen table, the raw JSON alongside."""
+    One self-contained page, readable offline: the resilience matrix (services x faults,
+    both layouts, each cell linking to its timeline), then per scenario the probe
+    timelines and a legacy vs next-gen table, the raw JSON alongside."""
     from ngha.chaos.report import load_results, render_report, summary_line, write_report
 
     runs = load_results(results)

@@ -46,10 +46,16 @@ def write_results(results: list[dict], output: str | None) -> None:
     """-o FILE: the results as one JSON list, for `ngha chaos report`; replaced whole (a
     reader never sees half of it)."""
     if output:
+        from ngha.errors import OperationFailed
+
         path = Path(output)
         partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(json.dumps(results) + "\n")
-        partial.replace(path)
+        try:
+            partial.write_text(json.dumps(results) + "\n")
+            partial.replace(path)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise OperationFailed(f"cannot write: {exc.strerror or exc}", file=output)
 
 
 @click.command(name="list")

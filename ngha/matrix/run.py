@@ -59,13 +59,14 @@ def run_matrix(cluster: LiveCluster, target: Target, faults: list[str],
         cells += found
         progress(f"{fault_id}: " + ", ".join(
             f"{c['service']} {'ok' if c['passed'] else 'FAILED'}" for c in found))
-        if done:
-            done(cells)
         try:
             restore(cluster, target, progress)
         except NghaError as exc:
             progress(f"the matrix stopped: {exc.message}")
             break
+        finally:
+            if done:
+                done(cells)
     return cells
 
 
@@ -99,7 +100,11 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
             raise NghaError("the cluster was not healthy again within 600 s")
         back = outcome.backend_back or time.time()
         for row in rows:
-            if not _wait_back(probes, row, fault_at, back + RECOVERY_DEADLINE):
+            # a flow the fault caught answers only at its deadline: the operator waits
+            # that long before calling its object stuck (and restarting nothing)
+            until = max(back + RECOVERY_DEADLINE,
+                        fault_at + deadline + FLOW_INTERVAL + 30 if row.flow else 0)
+            if not _wait_back(probes, row, fault_at, until):
                 manual[row.name] = _operator_restart(cluster, target, row, progress)
                 ctx.events.append((time.time(), f"operator: {manual[row.name]}"))
                 _wait_back(probes, row, fault_at, time.time() + AFTER_MANUAL)

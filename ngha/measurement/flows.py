@@ -27,6 +27,19 @@ class FlowResult:
     # the object's state as the flow read it ("HTTP 404" once the delete is done), for a
     # caller that waits for the delete too (`ngha lab check`); None: deleted at once
     read: Callable[[], str] | None = None
+    left: bool = False  # its delete was refused: purge_leftovers has work to do
+
+
+DELETED = (202, 204, 404)
+
+
+def _delete(cloud, kind: str, path: str) -> bool:
+    """Whether the API took the delete (or the object was gone already)."""
+    try:
+        status, _, _ = cloud.call("DELETE", kind, path)
+    except Exception:  # noqa: BLE001 - the API away: left for purge_leftovers
+        return False
+    return status in DELETED
 
 
 def poll(read: Callable[[], str], final: Callable[[str], bool], deadline: float,
@@ -60,18 +73,19 @@ LEFTOVERS = (("compute", "/servers?name=^ngha-flow-", "servers", "/servers/{id}"
              ("network", "/v2.0/networks", "networks", "/v2.0/networks/{id}"))
 
 
-def purge_leftovers(cloud, kinds: tuple[str, ...]) -> list[str]:
+def purge_leftovers(cloud, kinds: tuple[str, ...]) -> bool:
     """Delete what earlier flows left behind (a prober killed mid-run, a delete the API
     refused during a fault): every object of these kinds named PREFIX*, nothing else.
     Left, they eat the project's quota: on the lab ten servers stayed in ERROR, and every
     later server create was refused (403, quota exceeded). Each flow purges its own kind
-    only (another flow's object may be under way). Returns what was deleted."""
-    deleted = []
+    only (another flow's object may be under way). Whether every leftover is gone."""
+    done = True
     for kind, path, key, delete in LEFTOVERS:
         if kind not in kinds:
             continue
         status, _, data = cloud.call("GET", kind, path)
         if status != 200:
+            done = False
             continue
         for item in json.loads(data).get(key, []):
             name = item.get("name") or item.get("stack_name") or ""
@@ -80,10 +94,8 @@ def purge_leftovers(cloud, kinds: tuple[str, ...]) -> list[str]:
             if kind == "volumev3" and item.get("status") == "creating":
                 cloud.call("POST", kind, f"/volumes/{item['id']}/action",
                            {"os-reset_status": {"status": "error"}})
-            status, _, _ = cloud.call("DELETE", kind, delete.format(**item))
-            if status in (202, 204):
-                deleted.append(f"{kind} {item['id']}")
-    return deleted
+            done = _delete(cloud, kind, delete.format(**item)) and done
+    return done
 
 
 def server_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
@@ -105,12 +117,12 @@ def server_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
         fault = found.get("fault", {}).get("message", "")
         return found["status"] + (f": {fault}" if fault else "")
     state, ended = poll(read, lambda s: s.startswith(("ERROR", "ACTIVE")), deadline)
-    cloud.call("DELETE", "compute", f"/servers/{server}")
+    left = not _delete(cloud, "compute", f"/servers/{server}")
     if not ended:
         return FlowResult(False, f"still {state} after {deadline:.0f} s",
-                          stuck=f"openstack server delete {server}")
+                          stuck=f"openstack server delete {server}", left=left)
     return FlowResult(state.startswith("ERROR") and "No valid host" in state, state,
-                      read=read)
+                      read=read, left=left)
 
 
 def volume_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
@@ -131,10 +143,11 @@ def volume_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
                  f"openstack volume delete {volume}")
         cloud.call("POST", "volumev3", f"/volumes/{volume}/action",
                    {"os-reset_status": {"status": "error"}})
-    cloud.call("DELETE", "volumev3", f"/volumes/{volume}")
+    left = not _delete(cloud, "volumev3", f"/volumes/{volume}")
     if not ended:
-        return FlowResult(False, f"still {state} after {deadline:.0f} s", stuck=stuck)
-    return FlowResult(state == "available", state, read=read)
+        return FlowResult(False, f"still {state} after {deadline:.0f} s", stuck=stuck,
+                          left=left)
+    return FlowResult(state == "available", state, read=read, left=left)
 
 
 def network_delete(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
@@ -147,7 +160,7 @@ def network_delete(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:
     status, _, _ = cloud.call("DELETE", "network", f"/v2.0/networks/{network}")
     if status != 204:
         return FlowResult(False, f"delete answered {status}",
-                          stuck=f"openstack network delete {network}")
+                          stuck=f"openstack network delete {network}", left=True)
     return FlowResult(True, "created and deleted")
 
 
@@ -177,11 +190,11 @@ def stack_create(cloud, made: dict, deadline: float = DEADLINE,
         code, _, body = cloud.call("GET", "orchestration", path)
         return json.loads(body)["stack"]["stack_status"] if code == 200 else f"HTTP {code}"
     state, ended = poll(read, lambda s: s.endswith(("_COMPLETE", "_FAILED")), deadline)
-    cloud.call("DELETE", "orchestration", path)
+    left = not _delete(cloud, "orchestration", path)
     if not ended:
         return FlowResult(False, f"still {state} after {deadline:.0f} s",
-                          stuck=f"openstack stack delete --yes {name}")
-    return FlowResult(state == "CREATE_COMPLETE", state, read=read)
+                          stuck=f"openstack stack delete --yes {name}", left=left)
+    return FlowResult(state == "CREATE_COMPLETE", state, read=read, left=left)
 
 
 def stack_slow_create(cloud, made: dict, deadline: float = DEADLINE) -> FlowResult:

@@ -161,14 +161,13 @@ def flow_loop(name: str, spec: dict, config: dict, out, lock: threading.Lock,
             try:
                 if cloud is None or started - cloud_at > TOKEN_RENEWAL:
                     cloud, cloud_at = Cloud(keystone, password), started
-                if not clean:  # at the start, and after a run that failed
-                    purge_leftovers(cloud, LEFTOVER_KINDS[name])
-                    clean = True
-                if name == "server-create" and not made:
-                    made.update(_server_inputs(cloud))
+                if not clean:  # at the start, and after a run that failed or left something
+                    clean = purge_leftovers(cloud, LEFTOVER_KINDS[name])
+                if name == "server-create" and not made.get("image"):
+                    _server_inputs(cloud, made)
                 result = FLOWS[name](cloud, made, spec.get("deadline", DEADLINE))
                 sample.update(ok=result.ok, detail=result.detail)
-                clean = result.ok
+                clean = clean and result.ok and not result.left
                 if result.stuck:
                     sample["stuck"] = result.stuck
             except Exception as exc:  # noqa: BLE001 - every failure is a sample
@@ -182,31 +181,40 @@ def flow_loop(name: str, spec: dict, config: dict, out, lock: threading.Lock,
                 out.flush()
             stop.wait(spec.get("interval", 2.0))
     finally:
-        if cloud is not None and made:
-            for kind, path in (("compute", f"/flavors/{made.get('flavor')}"),
-                               ("image", f"/v2/images/{made.get('image')}")):
-                try:
-                    cloud.call("DELETE", kind, path)
-                except Exception:  # noqa: BLE001 - left for the lab's next clean-up
-                    pass
+        made_paths = {"flavor": ("compute", "/flavors/{}"), "image": ("image", "/v2/images/{}")}
+        for key, (kind, path) in made_paths.items():
+            if key not in made:
+                continue
+            path = path.format(made[key])
+            try:
+                cloud = cloud or Cloud(keystone, password)
+                cloud.call("DELETE", kind, path)
+            except Exception:  # noqa: BLE001 - left for the lab's next clean-up
+                pass
 
 
-def _server_inputs(cloud) -> dict:
-    """The image and flavor a server create names (made once, deleted at the end)."""
-    name = f"ngha-flow-{os.getpid()}"
-    status, _, data = cloud.call("POST", "compute", "/flavors", {"flavor": {
-        "name": name, "ram": 64, "vcpus": 1, "disk": 1}})
-    if status != 200:
-        raise RuntimeError(f"flavor create answered {status}")
-    flavor = json.loads(data)["flavor"]["id"]
+def _server_inputs(cloud, made: dict) -> None:
+    """The flavor and image a server create names, each put in `made` as soon as it
+    exists (the loop deletes what is there at its end), made once."""
+    name = f"ngha-flow-{os.getpid()}-{int(time.time())}"  # a retry after a failure: new
+    if "flavor" not in made:
+        status, _, data = cloud.call("POST", "compute", "/flavors", {"flavor": {
+            "name": name, "ram": 64, "vcpus": 1, "disk": 1}})
+        if status != 200:
+            raise RuntimeError(f"flavor create answered {status}")
+        made["flavor"] = json.loads(data)["flavor"]["id"]
     status, _, data = cloud.call("POST", "image", "/v2/images", {
         "name": name, "disk_format": "raw", "container_format": "bare"})
     if status != 201:
         raise RuntimeError(f"image create answered {status}")
     image = json.loads(data)["id"]
-    cloud.call("PUT", "image", f"/v2/images/{image}/file",
-               headers={"Content-Type": "application/octet-stream"}, raw=b"\0" * 4096)
-    return {"flavor": flavor, "image": image}
+    status, _, _ = cloud.call("PUT", "image", f"/v2/images/{image}/file",
+                              headers={"Content-Type": "application/octet-stream"},
+                              raw=b"\0" * 4096)
+    if status != 204:  # an image without data cannot boot: made again next time
+        cloud.call("DELETE", "image", f"/v2/images/{image}")
+        raise RuntimeError(f"image upload answered {status}")
+    made["image"] = image
 
 
 def main(argv: list[str]) -> int:

@@ -101,7 +101,25 @@ def test_leftovers_of_its_own_kind_named_as_flows_name_them_are_purged_nothing_e
             return 202, {}, b""
 
     cloud = Cloud()
-    assert purge_leftovers(cloud, ("volumev3",)) == ["volumev3 v1", "volumev3 v3"]
+    assert purge_leftovers(cloud, ("volumev3",)) is True
+    assert [p for m, _, p in cloud.calls if m == "DELETE"] == ["/volumes/v1", "/volumes/v3"]
     assert ("POST", "volumev3", "/volumes/v1/action") in cloud.calls  # reset, then delete
     assert not any("v2" in path for _, _, path in cloud.calls)  # not ngha's: untouched
     assert not any(kind == "compute" for _, kind, _ in cloud.calls)  # another flow's kind
+
+
+def test_a_refused_delete_or_list_is_work_left_for_the_next_purge():
+    from ngha.measurement.flows import PREFIX, network_delete, purge_leftovers
+
+    class Cloud:
+        def call(self, method, kind, path, body=None, headers=None):
+            if method == "POST":
+                return 201, {}, json.dumps({"network": {"id": "n1"}}).encode()
+            if method == "GET":
+                return 503, {}, b""
+            return 409, {}, b""  # the delete refused
+
+    result = network_delete(Cloud(), {})
+    assert not result.ok and result.left
+    assert purge_leftovers(Cloud(), ("network",)) is False  # could not even list
+    assert PREFIX == "ngha-flow-"

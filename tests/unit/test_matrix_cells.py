@@ -180,6 +180,8 @@ def test_an_output_nobody_can_write_is_refused_before_the_lab_is_touched(tmp_pat
     assert result.exit_code == 2, result.output
     assert result.output.splitlines() == [
         f"error: {missing.parent}: -o: the directory does not exist"]
+    result = CliRunner().invoke(cli, [*command, "-o", str(tmp_path)])  # click refuses it
+    assert result.exit_code == 2 and "is a directory" in result.output, result.output
 
 
 def test_the_cells_file_is_replaced_whole_after_each_fault(tmp_path):
@@ -187,8 +189,11 @@ def test_the_cells_file_is_replaced_whole_after_each_fault(tmp_path):
 
     out = tmp_path / "cells.json"
     write_results([{"fault": "a"}], str(out))
+    first = out.stat().st_ino
     write_results([{"fault": "a"}, {"fault": "b"}], str(out))
     assert [c["fault"] for c in json.loads(out.read_text())] == ["a", "b"]
+    # a new file renamed over the old one: a reader never sees half of it
+    assert out.stat().st_ino != first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cells.json"]
 
 
