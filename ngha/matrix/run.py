@@ -87,6 +87,9 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
     probes = start_probes(lab, target.secrets.value("admin_password"), work, openstack=True,
                           flows=flows)
     manual: dict[str, str] = {}
+    manual_at: float | None = None  # the operator's first action
+    after = restarts_after = None
+    settled_at: dict[str, float] = {}  # when each row was seen back
     ctx = Context(cluster=cluster, target=target, lab=lab, quick=quick, progress=progress)
     try:
         silent = probes.wait_answering()
@@ -99,21 +102,40 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
         if wait_healthy(cluster, target, 600) is None:
             raise NghaError("the cluster was not healthy again within 600 s")
         back = outcome.backend_back or time.time()
-        for row in rows:
-            # a flow the fault caught answers only at its deadline: the operator waits
-            # that long before calling its object stuck (and restarting nothing)
-            until = max(back + RECOVERY_DEADLINE,
-                        fault_at + deadline + FLOW_INTERVAL + 30 if row.flow else 0)
-            if not _wait_back(probes, row, fault_at, until):
-                manual[row.name] = _operator_restart(cluster, target, row, progress)
-                ctx.events.append((time.time(), f"operator: {manual[row.name]}"))
-                _wait_back(probes, row, fault_at, time.time() + AFTER_MANUAL)
+        # a flow the fault caught answers only at its deadline: the operator waits that
+        # long before calling its object stuck (and restarting nothing)
+        untils = {r.name: max(back + RECOVERY_DEADLINE,
+                              fault_at + deadline + FLOW_INTERVAL + 30 if r.flow else 0)
+                  for r in rows}
+        waiting = {r.name: r for r in rows}
+        while waiting:  # every row watched at once: who is back, who needs the operator
+            paths, now = by_path(probes.read()), time.time()
+            for name, row in list(waiting.items()):
+                if all(settled(paths.get(c, []), fault_at) for c in row.checks):
+                    settled_at[name] = now
+                    del waiting[name]
+                elif now > untils[name] and name in manual:
+                    del waiting[name]  # not back even after the operator's restart
+                elif now > untils[name]:
+                    if manual_at is None:  # what the services did by themselves ends here
+                        manual_at = now
+                        after, restarts_after = _observe(cluster, target)
+                    manual[name] = _operator_restart(cluster, target, row, progress)
+                    ctx.events.append((time.time(), f"operator: {manual[name]}"))
+                    untils[name] = time.time() + AFTER_MANUAL
+            if waiting:
+                time.sleep(1)
     finally:
         samples = by_path(probes.stop())
-    after, restarts_after = _observe(cluster, target)
+    if after is None:
+        after, restarts_after = _observe(cluster, target)
     cells = []
     for row in rows:
         checks = {name: samples.get(name, []) for name in row.checks}
+        if manual_at is not None and settled_at.get(row.name, manual_at + 1) <= manual_at:
+            # back before the operator restarted another service: what that restart did
+            # to it (load, a shared dependency) is not its own doing
+            checks = before_operator(checks, manual_at)
         stuck = [s.stuck for ss in checks.values() for s in ss if s.stuck]
         counts, named = _restarts(row, before, after, restarts_before, restarts_after,
                                   cluster.nodes, deliberate=outcome.restarted_at is not None)
@@ -135,6 +157,12 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
     return cells
 
 
+def before_operator(checks: dict[str, list[Sample]], manual_at: float
+                    ) -> dict[str, list[Sample]]:
+    """The samples sent before the operator's first action."""
+    return {name: [s for s in samples if s.t0 < manual_at] for name, samples in checks.items()}
+
+
 def _wait_flows(probes, flows: list[str], timeout: float = 300.0) -> None:
     """Every flow has run once, successfully, before the fault."""
     deadline = time.monotonic() + timeout
@@ -145,18 +173,6 @@ def _wait_flows(probes, flows: list[str], timeout: float = 300.0) -> None:
             return
         if time.monotonic() > deadline:
             raise NghaError(f"{', '.join(waiting)} did not succeed once before the fault")
-        time.sleep(1)
-
-
-def _wait_back(probes, row: Row, fault_at: float, until: float) -> bool:
-    """Each of the row's checks ended with RECOVERED_AFTER successes sent after the fault
-    (polled till `until`)."""
-    while True:
-        paths = by_path(probes.read())
-        if all(settled(paths.get(check, []), fault_at) for check in row.checks):
-            return True
-        if time.time() > until:
-            return False
         time.sleep(1)
 
 

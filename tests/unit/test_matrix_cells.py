@@ -210,3 +210,21 @@ def test_a_check_is_back_only_on_successes_sent_after_the_fault():
     stuck = Sample("volume-create", FAULT_AT + 5, FAULT_AT + 65, False)
     assert not settled(before + [stuck] + after[:4], FAULT_AT)
     assert settled(before + [stuck] + after, FAULT_AT)
+
+
+def test_a_row_back_before_the_operator_acted_elsewhere_is_judged_before_it():
+    """The operator's restart of Nova on every node made Placement's list time out once,
+    and Placement was judged back 190 s after Galera; it had been back long before."""
+    from ngha.matrix.run import before_operator
+
+    reads = [Sample("placement", FAULT_AT + t, FAULT_AT + t + 0.1, t < 20 or t >= 60)
+             for t in range(0, 300)]
+    reads[250] = Sample("placement", FAULT_AT + 250, FAULT_AT + 255, False)  # the restart
+    measured = dict(fault_at=FAULT_AT, backend_back=FAULT_AT + 58)
+    late = make_cell(Measured("placement", "galera-restart", "nextgen",
+                              {"placement": reads}, **measured))
+    assert not late["passed"]
+    judged = make_cell(Measured("placement", "galera-restart", "nextgen",
+                                before_operator({"placement": reads}, FAULT_AT + 240),
+                                **measured))
+    assert judged["passed"] and judged["seconds_after_backend"] <= 5
