@@ -26,6 +26,7 @@ from ngha.targets import Target
 
 RECOVERY_DEADLINE = 180.0  # after the backend: then the operator steps in
 AFTER_MANUAL = 120.0
+AFTER_STUCK = 90.0  # beyond a flow's deadline: RECOVERED_AFTER runs of it
 FLOW_INTERVAL = 2.0
 # A create accepted just before its backend went away may end only once the backend is
 # back: its deadline outlasts the fault's hold and the backend's start (quick: 60 s and
@@ -102,10 +103,11 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
         if wait_healthy(cluster, target, 600) is None:
             raise NghaError("the cluster was not healthy again within 600 s")
         back = outcome.backend_back or time.time()
-        # a flow the fault caught answers only at its deadline: the operator waits that
-        # long before calling its object stuck (and restarting nothing)
+        # a flow the fault caught answers only at its deadline, and five more runs (a few
+        # seconds each) make it back: the operator waits that long before restarting
+        # anything (the object it left is the manual action then)
         untils = {r.name: max(back + RECOVERY_DEADLINE,
-                              fault_at + deadline + FLOW_INTERVAL + 30 if r.flow else 0)
+                              fault_at + deadline + AFTER_STUCK if r.flow else 0)
                   for r in rows}
         waiting = {r.name: r for r in rows}
         while waiting:  # every row watched at once: who is back, who needs the operator
