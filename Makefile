@@ -55,8 +55,9 @@ test-unit: venv
 demo: venv
 	@bash scripts/demo.sh
 
-# Every failure scenario on both layouts, full length (QUICK=1: short holds), and the
-# report: $(OUT)/chaos/report.html. Takes one to two hours (QUICK=1: about 40 minutes).
+# Every failure scenario and the resilience matrix on both layouts, full length (QUICK=1:
+# short holds), and the report: $(OUT)/chaos/report.html. With the whole control plane,
+# QUICK=1 takes about three hours (the matrix: 4-8 minutes a fault, ten faults a layout).
 chaos: venv
 	@OUT=$(OUT) QUICK=$(QUICK) bash scripts/chaos.sh
 

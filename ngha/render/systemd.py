@@ -14,6 +14,10 @@ DROPIN_NAME = "50-ngha-restart.conf"
 # Restart=always: systemd, not Pacemaker, brings the service back when it dies.
 # StartLimitIntervalSec=0: without it systemd gives up after a burst of failed starts,
 # and "retry forever" silently becomes "stopped" while Galera or RabbitMQ are down.
+# TimeoutStartSec=infinity: a service that tells systemd when it is ready (Type=notify:
+# Debian's nova-conductor, nova-scheduler) and was started while Galera was down waits
+# for it; with the default 90 s, systemd killed and restarted it (the matrix's
+# start-without-db: one restart of each on every node).
 RESTART_DROPIN = """\
 # Managed by ngha: this service belongs to systemd, on every controller.
 [Unit]
@@ -22,6 +26,7 @@ StartLimitIntervalSec=0
 [Service]
 Restart=always
 RestartSec={restart_sec}
+TimeoutStartSec=infinity
 """
 
 

@@ -55,8 +55,10 @@ def test_modes_and_node_files(tmp_path):
     assert {u["unit"] for u in units["disable"]} == {
         "haproxy", "rabbitmq-server", "mariadb", "redis", "openstack-cinder-volume"}
     dropins = node / "etc/systemd/system"
-    assert (dropins / "openstack-nova-api.service.d/50-ngha-restart.conf").read_text().count(
-        "Restart=always") == 1
+    restart = (dropins / "openstack-nova-api.service.d/50-ngha-restart.conf").read_text()
+    assert restart.count("Restart=always") == 1
+    # a Type=notify service started while Galera is down waits for it, never killed
+    assert "TimeoutStartSec=infinity" in restart
     # oneshot cleanup units are enabled but must not get Restart=always (systemd refuses it)
     assert not (dropins / "neutron-ovs-cleanup.service.d").exists()
     assert "neutron-ovs-cleanup" in {u["unit"] for u in units["enable"]}
