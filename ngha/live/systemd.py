@@ -36,10 +36,13 @@ def act(cluster: LiveCluster, node: str, action: str, units: Sequence[str]) -> N
 
 
 def act_everywhere(cluster: LiveCluster, action: str, units: Sequence[str],
-                   nodes: Sequence[str] | None = None) -> dict[str, Result | NghaError]:
+                   nodes: Sequence[str] | None = None, wait: bool = True
+                   ) -> dict[str, Result | NghaError]:
     """The same action on every node at once; each node's result (or why it could not
-    run), for the caller to judge."""
-    return cluster.run_all(["systemctl", action, *units], nodes=nodes, timeout=UNIT_TIMEOUT)
+    run), for the caller to judge. wait=False: queued, not waited for (a unit that waits
+    for its backends at start would hold the call until they are back)."""
+    return cluster.run_all(["systemctl", action, *([] if wait else ["--no-block"]), *units],
+                           nodes=nodes, timeout=UNIT_TIMEOUT)
 
 
 def kill(cluster: LiveCluster, node: str, unit: str, signal: str = "SIGKILL") -> None:

@@ -94,7 +94,8 @@ def _start_without(services: tuple[str, ...]) -> Callable:
         restarted_at = None
         if units:
             restarted_at = ctx.event(f"systemctl restart {' '.join(units)} on every node")
-            systemd.act_everywhere(ctx.cluster, "restart", units)
+            # not waited for: started into the outage, they wait for Galera or RabbitMQ
+            systemd.act_everywhere(ctx.cluster, "restart", units, wait=False)
         time.sleep(ctx.hold(20, 60))
         return FaultOutcome(backend_back=_start(ctx, services), restarted_at=restarted_at)
     return run
