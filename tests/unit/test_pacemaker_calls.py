@@ -222,3 +222,16 @@ def test_held_resources_start_one_project_at_a_time_and_never_before_what_they_n
     waves = release_waves(target, held, orders=(("heat-api-clone", "glance-api-clone"),))
     assert "glance-api-clone" in next(w for w in waves if "heat-api-clone" in w)
     assert sorted(r for w in waves for r in w) == held
+
+
+def test_services_restarted_into_an_outage_are_not_waited_for():
+    """They wait for their backends at start (TimeoutStartSec=infinity): a restart that
+    waited would hold the caller until the backends are back."""
+    from ngha.live import systemd
+
+    cluster, transport = scripted(NODES, lambda n, a: None)
+    systemd.act_everywhere(cluster, "restart", ["nova-conductor"], wait=False)
+    systemd.act_everywhere(cluster, "restart", ["nova-api"])
+    assert transport.commands("systemctl") == (
+        [["systemctl", "restart", "--no-block", "nova-conductor"]] * 3
+        + [["systemctl", "restart", "nova-api"]] * 3)
