@@ -19,8 +19,8 @@ from ngha.live.cluster import LiveCluster
 from ngha.matrix.cells import Measured, make_cell
 from ngha.matrix.faults import BY_ID, Fault
 from ngha.matrix.rows import Row, matrix_rows, rows_for
-from ngha.measurement.probes import (RECOVERED_AFTER, Sample, by_path, relative,
-                                     relative_events, start_probes)
+from ngha.measurement.probes import (Sample, by_path, relative, relative_events, settled,
+                                     start_probes)
 from ngha.measurement.snapshot import Snapshot, snapshot
 from ngha.targets import Target
 
@@ -176,15 +176,6 @@ def _wait_flows(probes, flows: list[str], timeout: float = 300.0) -> None:
         if time.monotonic() > deadline:
             raise NghaError(f"{', '.join(waiting)} did not succeed once before the fault")
         time.sleep(1)
-
-
-def settled(samples: list[Sample], fault_at: float) -> bool:
-    """The check's last RECOVERED_AFTER samples all succeeded, and all were sent after the
-    fault. A check runs one request at a time: a request still under way (a volume create
-    the fault caught) is later than every sample written, and successes from before the
-    fault must not stand for it."""
-    tail = [s for s in samples if s.t0 >= fault_at][-RECOVERED_AFTER:]
-    return len(tail) == RECOVERED_AFTER and all(s.ok for s in tail)
 
 
 def _operator_restart(cluster: LiveCluster, target: Target, row: Row,

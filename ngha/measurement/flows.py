@@ -67,7 +67,7 @@ def _name() -> str:
 
 
 # kind, list path, the key of the list in its answer, the delete path of one object
-LEFTOVERS = (("compute", "/servers?name=^ngha-flow-", "servers", "/servers/{id}"),
+LEFTOVERS = (("compute", f"/servers?name=^{PREFIX}", "servers", "/servers/{id}"),
              ("volumev3", "/volumes/detail", "volumes", "/volumes/{id}"),
              ("orchestration", "/stacks", "stacks", "/stacks/{stack_name}/{id}"),
              ("network", "/v2.0/networks", "networks", "/v2.0/networks/{id}"))

@@ -62,10 +62,8 @@ class Probes:
         last ones count."""
         deadline = time.monotonic() + timeout
         while True:
-            recent = {path: [s.ok for s in samples[-RECOVERED_AFTER:]]
-                      for path, samples in by_path(self.read()).items()}
-            answered = {path for path, oks in recent.items()
-                        if len(oks) == RECOVERED_AFTER and all(oks)}
+            answered = {path for path, samples in by_path(self.read()).items()
+                        if settled(samples)}
             silent = sorted(set(self.paths) - answered)
             if not silent or time.monotonic() > deadline:
                 return silent
@@ -172,6 +170,15 @@ def _parse(lines: list[str]) -> list[Sample]:
         samples.append(Sample(data["path"], data["t0"], data["t1"], bool(data["ok"]),
                               data.get("id"), data.get("detail", ""), data.get("stuck", "")))
     return samples
+
+
+def settled(samples: list[Sample], since: float = 0.0) -> bool:
+    """The path's last RECOVERED_AFTER samples all succeeded, all sent after `since` (a
+    fault). A path runs one request at a time: a request still under way (a volume create
+    the fault caught) is later than every sample written, and successes from before the
+    fault must not stand for it."""
+    tail = [s for s in samples if s.t0 >= since][-RECOVERED_AFTER:]
+    return len(tail) == RECOVERED_AFTER and all(s.ok for s in tail)
 
 
 def by_path(samples: list[Sample]) -> dict[str, list[Sample]]:

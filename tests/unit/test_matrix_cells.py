@@ -200,7 +200,7 @@ def test_the_cells_file_is_replaced_whole_after_each_fault(tmp_path):
 def test_a_check_is_back_only_on_successes_sent_after_the_fault():
     """The first lab runs judged Cinder back while its volume create, caught by the fault,
     was still under way: the five successes before the fault stood for it."""
-    from ngha.matrix.run import settled
+    from ngha.measurement.probes import settled
 
     before = [Sample("volume-create", FAULT_AT - 20 + 3 * i, FAULT_AT - 18 + 3 * i, True)
               for i in range(6)]
