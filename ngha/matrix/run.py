@@ -99,7 +99,7 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
         _wait_flows(probes, list(flows))
         before, restarts_before = _observe(cluster, target)
         fault_at = time.time()
-        outcome = fault.run(ctx)
+        outcome = fault.run(ctx, frozenset(s for row in rows for s in row.services))
         if wait_healthy(cluster, target, 600) is None:
             raise NghaError("the cluster was not healthy again within 600 s")
         back = outcome.backend_back or time.time()
