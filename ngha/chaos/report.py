@@ -7,9 +7,7 @@ external resource, readable offline and with JavaScript disabled."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -22,6 +20,7 @@ from ngha.chaos.report_tables import (PROFILE_ORDER, SUMMARY_HEAD, badness, comp
                                       profile_name, summary_rows)
 from ngha.chaos.report_timeline import Segment, extent, merge_samples, timeline_svg
 from ngha.errors import NghaError, OperationFailed
+from ngha.files import write_atomically
 
 # The issue's order (core services first, the original validation tests, cold start last);
 # scenarios it does not name follow in the order the results hold them.
@@ -254,26 +253,9 @@ def write_report(path: str | Path, text: str, inputs: Iterable[str | Path] = ())
         raise NghaError("is a directory", file=path, fix="give a file name, e.g. report.html")
     if not path.parent.is_dir():
         raise NghaError("the directory does not exist", file=path.parent)
+    data = text.encode("utf-8")
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomically(path, data)
     except OSError as exc:
-        raise NghaError(f"cannot write: {exc.strerror or exc}", file=path)
-    try:
-        data = text.encode("utf-8")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is for sharing
-        os.replace(tmp, path)
-        return len(data)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise OperationFailed(f"cannot write: {exc.strerror or exc}", file=path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return len(data)

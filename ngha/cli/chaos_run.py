@@ -48,13 +48,11 @@ def write_results(results: list[dict], output: str | None) -> None:
     if output:
         from ngha.errors import OperationFailed
 
-        path = Path(output)
-        partial = path.with_name(f".{path.name}.partial")
+        from ngha.files import write_atomically
+
         try:
-            partial.write_text(json.dumps(results) + "\n")
-            partial.replace(path)
+            write_atomically(output, (json.dumps(results) + "\n").encode())
         except OSError as exc:
-            partial.unlink(missing_ok=True)
             raise OperationFailed(f"cannot write: {exc.strerror or exc}", file=output)
 
 

@@ -8,12 +8,11 @@ namespace.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ngha.files import write_atomically
 from ngha.lab.errors import LabError, LabNotFoundError, UnknownNodeError
 from ngha.lab.layout import CLIENT_NAME
 
@@ -99,15 +98,8 @@ class LabState:
 def save_state(state: LabState, path: Path) -> None:
     """Write atomically: a reader (or a killed writer) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lab.", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(state.to_dict(), f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(state.to_dict(), indent=2, sort_keys=True) + "\n"
+    write_atomically(path, text.encode(), mode=0o600)
 
 
 def load_state(path: Path, name: str) -> LabState:

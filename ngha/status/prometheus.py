@@ -3,10 +3,9 @@ from a directory): the same facts as the table and --json."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from ngha.files import write_atomically
 from ngha.status.assess import RUNNING, ClusterStatus
 
 
@@ -54,13 +53,4 @@ def prometheus_text(status: ClusterStatus) -> str:
 
 def write_prometheus(status: ClusterStatus, path: str | Path) -> None:
     """Atomically: the collector never reads half a file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(prometheus_text(status))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, prometheus_text(status).encode(), mode=0o644)

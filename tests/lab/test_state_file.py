@@ -33,7 +33,8 @@ def test_round_trip(tmp_path, state):
     assert loaded.node("ctl-1").pid1 == 4242
     assert loaded.node("ctl-1").netns == "ngha.ngha-lab.ctl-1"
     assert json.loads(path.read_text())["client"]["address"] == "10.213.3.200"
-    assert not list(tmp_path.glob(".lab.*"))  # no temporary file left by the atomic write
+    assert [p.name for p in tmp_path.iterdir()] == ["lab.json"]  # no temporary file left
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 def test_errors_name_the_fix(tmp_path, state):
