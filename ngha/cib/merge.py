@@ -212,8 +212,15 @@ def _same(a: etree._Element, b: etree._Element) -> bool:
     return _canonical(a) == _canonical(b)
 
 
+# attribute blocks: with no pair and no id-ref they say nothing (`pcs resource restart`
+# leaves an empty <meta_attributes> after taking its target-role away again)
+NVSETS = ("meta_attributes", "instance_attributes", "utilization")
+
+
 def _canonical(element: etree._Element) -> bytes:
     copy = etree.fromstring(etree.tostring(element, with_tail=False))
+    for empty in [n for n in copy.iter(*NVSETS) if len(n) == 0 and n.get("id-ref") is None]:
+        empty.getparent().remove(empty)
     for node in copy.iter():
         node.tail = None
         if node.text is not None and not node.text.strip():

@@ -51,6 +51,21 @@ def test_second_merge_is_a_no_op_and_keeps_operator_switches():
     assert etree.tostring(again, method="c14n") == etree.tostring(first, method="c14n")
 
 
+def test_an_empty_attribute_block_left_by_pcs_is_no_change():
+    """`pcs resource restart` sets target-role and takes it away again, leaving an empty
+    <meta_attributes>: the resource means the same (the matrix's restore had refused)."""
+    first, _ = merge(live_root(), desired().cluster, "nextgen")
+    primitive = first.find("configuration/resources/clone[@id='haproxy-clone']/primitive")
+    meta = etree.Element("meta_attributes", {"id": f"{primitive.get('id')}-meta_attributes"})
+    primitive.append(meta)
+    again, changes = merge(first, desired().cluster, "nextgen")
+    assert changes.empty, changes
+    # a reference to another block is not empty: it changes what the resource means
+    meta.set("id-ref", "somebody-elses-meta")
+    _, changes = merge(first, desired().cluster, "nextgen")
+    assert not changes.empty
+
+
 def test_switching_profile_removes_only_what_ngha_made():
     legacy, _ = merge(live_root(), desired("legacy").cluster, "legacy")
     nextgen, changes = merge(legacy, desired("nextgen").cluster, "nextgen")
