@@ -175,10 +175,13 @@ def wait_for_routing(cluster: LiveCluster, target: Target, service: str) -> None
 
 def release_held(cluster: LiveCluster, target: Target, progress: Progress) -> None:
     """Start the resources the CIB step added stopped, now that their tasks (schema,
-    Keystone registration) are done: one project at a time, each running before the
-    next. Released at once, a dozen Python services started on every node together and
-    starved the core's monitors (on the lab's 2 cores RabbitMQ's timed out, and on the
-    legacy layout its recovery restarted everything ordered after it)."""
+    Keystone registration) are done: one project at a time, each running and its APIs
+    answering before the next. Released at once, a dozen Python services started on every
+    node together and starved the core's monitors (on the lab's 2 cores RabbitMQ's timed
+    out, and on the legacy layout its recovery restarted everything ordered after it);
+    waiting only for Pacemaker's "Started" still let the last projects' processes load
+    together (a unit is started long before its Python has loaded: load 33, two RabbitMQ
+    monitors timed out just as apply returned)."""
     cib = pacemaker.read_cib(cluster)
     held = held_resources(cib)
     for wave in release_waves(target, held):
@@ -191,6 +194,20 @@ def release_held(cluster: LiveCluster, target: Target, progress: Progress) -> No
                    lambda found: not found, timeout=CORE_TIMEOUT,
                    what=f"{', '.join(wave)} running",
                    describe=lambda found: "; ".join(map(str, found[:4])), interval=2)
+        wait_apis_answering(cluster, target, set(wave))
+
+
+def wait_apis_answering(cluster: LiveCluster, target: Target, resources: set[str]) -> None:
+    """Every API among `resources` answers on the own address of each node Pacemaker runs
+    it on (its other services, started with it, load in the same time)."""
+    view = pacemaker.read_status(cluster)
+    for service in target.loaded.services:
+        resource = target.desired_ids.get(service.name)
+        if service.spec.api is None or resource not in resources:
+            continue
+        for node in view.running_on(resource):
+            wait_services_healthy(cluster, target, node, [f"{service.unit}.service"],
+                                  timeout=SERVICE_TIMEOUT)
 
 
 def release_waves(target: Target, held: list[str],

@@ -11,6 +11,8 @@ import click
 from rich.table import Table
 
 from ngha.cli.output import console, err_console
+from ngha.errors import OperationFailed
+from ngha.files import write_atomically
 
 
 WORK = Path("/var/lib/ngha/chaos")
@@ -46,10 +48,6 @@ def write_results(results: list[dict], output: str | None) -> None:
     """-o FILE: the results as one JSON list, for `ngha chaos report`; replaced whole (a
     reader never sees half of it)."""
     if output:
-        from ngha.errors import OperationFailed
-
-        from ngha.files import write_atomically
-
         try:
             write_atomically(output, (json.dumps(results) + "\n").encode())
         except OSError as exc:

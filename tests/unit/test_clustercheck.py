@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
+import time
 
 import pytest
 
@@ -34,22 +34,21 @@ def check(tmp_path):
 
 @pytest.fixture
 def donor(tmp_path):
-    """Starts a process that looks like MariaDB's SST script on a donor."""
+    """Starts a process that looks like MariaDB's SST script on a donor (its arguments as
+    the server passes them) and waits until pgrep sees it."""
     started = []
 
     def start(*extra: str) -> None:
-        sst = Path(tmp_path / "wsrep_sst_rsync")
-        sst.write_text("#!/bin/sh\nexec sleep 60\n")
+        sst = tmp_path / "wsrep_sst_rsync"
+        sst.write_text("#!/bin/sh\nsleep 60\n")  # no exec: the script's argv must stay
         sst.chmod(0o755)
         started.append(subprocess.Popen(
-            ["/bin/sh", "-c", f"{sst} --role 'donor' --address '10.0.0.1:4444' "
-                              f"{' '.join(extra)}; sleep 60"]))
-        # wait until the process shows up with its arguments
-        for _ in range(100):
-            if subprocess.run(["pgrep", "-f", "wsrep_sst_rsync .*--role"],
-                              capture_output=True).returncode == 0:
-                return
-            subprocess.run(["sleep", "0.05"])
+            [str(sst), "--role", "'donor'", "--address", "'10.0.0.1:4444'", *extra]))
+        deadline = time.monotonic() + 10
+        while subprocess.run(["pgrep", "-f", f"{sst} --role"],
+                             capture_output=True).returncode != 0:
+            assert time.monotonic() < deadline, "the fake SST process never showed up"
+            time.sleep(0.05)
     yield start
     for process in started:
         process.kill()
