@@ -235,3 +235,36 @@ def test_services_restarted_into_an_outage_are_not_waited_for():
     assert transport.commands("systemctl") == (
         [["systemctl", "restart", "--no-block", "nova-conductor"]] * 3
         + [["systemctl", "restart", "nova-api"]] * 3)
+
+
+def test_a_released_project_is_waited_for_until_its_api_answers_where_it_runs(tmp_path):
+    """Legacy: Pacemaker's "Started" is not loaded: the next project is released only once
+    this one's API answers on every node running it (cinder-api on all three; cinder-volume
+    and cinder-scheduler have no API of their own to ask)."""
+    import json
+
+    from ngha.apply.steps import wait_apis_answering
+
+    recording = Recording.load("lab-legacy")
+    target = Target.load(recording.deployment_file(tmp_path), "legacy")
+    status = next(v["stdout"] for k, v in recording.answers.items()
+                  if json.loads(k)[1][0] == "crm_mon")
+    asked: list[tuple[str, tuple[str, ...]]] = []
+
+    def answer(node, argv):
+        if argv[0] == "crm_mon":
+            return 0, status
+        if argv[:2] == ["systemctl", "show"]:
+            return 0, "".join(f"Id={u}\nLoadState=loaded\nActiveState=active\n\n"
+                              for u in argv[argv.index("--") + 1:])
+        urls = tuple(argv[4:])
+        asked.append((node, urls))
+        loading = node == "ctl-1" and sum(1 for n, _ in asked if n == node) < 3
+        return 0, "".join("000\n" if loading else "300\n" for _ in urls)
+
+    cluster, _ = scripted(NODES, answer)
+    wait_apis_answering(cluster, target, {"cinder-volume", "cinder-api-clone",
+                                          "cinder-scheduler-clone"})
+    assert sorted({n for n, _ in asked}) == list(NODES)
+    assert all(len(urls) == 1 and ":8776/" in urls[0] for _, urls in asked)
+    assert [n for n, _ in asked].count("ctl-1") == 3  # asked until it answered
