@@ -25,7 +25,7 @@ def matrix_section(cells: list[dict]) -> str:
     titles = {f: next((c["title"] for c in cells if c["fault"] == f and c.get("title")), f)
               for f in faults}
     head = ("<thead><tr><th rowspan=\"2\">service</th>" + "".join(
-        f'<th colspan="{len(profiles)}"><a href="#{_anchor(f)}" title="{escape(titles[f])}">'
+        f'<th colspan="{len(profiles)}"><a href="#{anchor(f)}" title="{escape(titles[f])}">'
         f"{escape(f)}</a></th>" for f in faults) + "</tr><tr>" + "".join(
         f"<th><small>{escape(profile_name(p))}</small></th>" for _ in faults for p in profiles)
         + "</tr></thead>")
@@ -59,8 +59,12 @@ def _worst_of_each(cells: list[dict]) -> dict[tuple[str, str, str], dict]:
     return chosen
 
 
-def _anchor(*parts: str) -> str:
-    return "m-" + "-".join(re.sub(r"[^A-Za-z0-9_]+", "_", p) for p in parts)
+def anchor(*parts: str) -> str:
+    """The id of a fault's section (fault) or a cell's timeline (fault, service, profile).
+    One id per name: every character but letters, digits and '-' is written as its code
+    point, and the parts are joined by '.', which no part can then contain."""
+    return "m-" + ".".join(re.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):x}_", p)
+                           for p in parts)
 
 
 def _table_cell(cell: dict | None) -> str:
@@ -68,7 +72,7 @@ def _table_cell(cell: dict | None) -> str:
         return '<td class="none">&ndash;</td>'
     verdict = "pass" if cell["passed"] else "fail"
     title = "; ".join(cell.get("failures", [])) or "passed"
-    link = _anchor(cell["fault"], cell["service"], cell["profile"])
+    link = anchor(cell["fault"], cell["service"], cell["profile"])
     return (f'<td class="{verdict}"><a href="#{link}" title="{escape(title)}">'
             f"{escape(_after_backend(cell))}<br><small>{escape(_restarts(cell))}</small>"
             "</a></td>")
@@ -95,7 +99,7 @@ def _fault_section(fault: str, title: str, services: list[str], profiles: list[s
     segments = {id(c): {path: merge_samples(samples)
                         for path, samples in c.get("probes", {}).items()} for c in cells}
     seconds = max(extent(segments[id(c)], c.get("events", [])) for c in cells)
-    out = [f'<section class="matrix-fault" id="{_anchor(fault)}"><h2>{escape(title)} '
+    out = [f'<section class="matrix-fault" id="{anchor(fault)}"><h2>{escape(title)} '
            f"<code>{escape(fault)}</code> <small>(matrix)</small></h2>"]
     for service in services:
         here = [(p, chosen[(service, fault, p)]) for p in profiles
@@ -120,7 +124,7 @@ def _cell_view(cell: dict, segments: dict[str, list[Segment]], seconds: float) -
         facts.append(f"manual action: {cell['manual_action']}")
     events = sorted(cell.get("events", []), key=lambda e: e["t"])
     caption = f"{cell['service']} during {cell['fault']} on {profile_name(cell['profile'])}"
-    return (f'<div class="profile" id="{_anchor(cell["fault"], cell["service"], cell["profile"])}">'
+    return (f'<div class="profile" id="{anchor(cell["fault"], cell["service"], cell["profile"])}">'
             f"<h3>{escape(profile_name(cell['profile']))} {verdict}</h3>"
             f'<p class="facts">{escape(" · ".join(facts))}</p>'
             + ("<ul>" + "".join(f'<li class="bad">{escape(f)}</li>'

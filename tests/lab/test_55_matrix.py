@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from lxml import html as lxml_html
+
+from ngha.chaos.report_matrix import anchor
 
 from lab_support import LAB, ngha
 
@@ -61,7 +64,6 @@ def test_every_service_comes_back_by_itself_within_5_s_of_galera(cells):
 
 
 def test_the_report_draws_the_measured_cells_with_their_timelines(cells, tmp_path):
-    from lxml import html as lxml_html
 
     _, found = cells
     results = tmp_path / "cells.json"
@@ -73,6 +75,5 @@ def test_the_report_draws_the_measured_cells_with_their_timelines(cells, tmp_pat
     assert len(table.xpath(".//td[@class='pass']")) == 4
     for cell in found.values():
         assert any(e["label"].startswith("fault:") for e in cell["events"])
-        view = tree.get_element_by_id(f"m-{cell['fault'].replace('-', '_')}-"
-                                      f"{cell['service']}-nextgen")
+        view = tree.get_element_by_id(anchor(cell["fault"], cell["service"], "nextgen"))
         assert view.xpath(".//svg[@class='timeline']//rect[@class='fail']")

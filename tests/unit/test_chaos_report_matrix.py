@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from lxml import html as lxml_html
 
 from ngha.chaos.report import render_report, summary_line
+from ngha.chaos.report_matrix import anchor
 from ngha.cli import cli
 from ngha.matrix.cells import Measured, make_cell
 from ngha.measurement.probes import Sample, relative
@@ -77,11 +78,11 @@ def test_every_cell_links_to_its_timeline_and_every_timeline_shares_its_fault_sc
     for link in links:
         target = tree.get_element_by_id(link[1:])
         assert target.xpath(".//svg[@class='timeline']"), link
-    galera = tree.get_element_by_id("m-galera_restart")
+    galera = tree.get_element_by_id(anchor("galera-restart"))
     axes = {svg.xpath("./g[@class='axis']/text")[-1].text
             for svg in galera.xpath(".//svg[@class='timeline']")}
     assert axes == {"90 s"}
-    view = tree.get_element_by_id("m-galera_restart-nova-nextgen")
+    view = tree.get_element_by_id(anchor("galera-restart", "nova", "nextgen"))
     assert len(view.xpath(".//rect[@class='fail']")) == 1
     assert [li.text_content() for li in view.xpath(".//ol[@class='events']/li")] == [
         "19.0 s fault: galera-restart", "44.0 s galera healthy again"]
@@ -134,3 +135,10 @@ def test_a_cell_without_its_service_is_named():
     with pytest.raises(Exception) as err:
         render_report([cell], [])
     assert str(err.value) == "results[0].service: missing `service`"
+
+
+def test_each_name_has_its_own_anchor():
+    names = [("a-b",), ("a_b",), ("a.b",), ("a", "b"), ("a-b", "c"), ("a", "b-c"),
+             ("galera-restart", "nova", "nextgen"), ("galera-restart", "nova_", "nextgen")]
+    assert len({anchor(*n) for n in names}) == len(names)
+    assert anchor("galera-restart", "nova", "nextgen") == "m-galera-restart.nova.nextgen"
