@@ -41,6 +41,13 @@ def rows_for(rows: list[Row], wanted: tuple[str, ...], flows: dict[str, str]) ->
             if not wanted or r.name in wanted]
 
 
+def in_groups(rows: list[Row], size: int) -> list[list[Row]]:
+    """The rows in groups of `size` in their order (0: one group of all)."""
+    if size <= 0 or not rows:
+        return [rows] if rows else []
+    return [rows[i:i + size] for i in range(0, len(rows), size)]
+
+
 def matrix_rows(target: Target, only: list[str] | None = None) -> list[Row]:
     """Keystone and every configured project, in catalog order (`only`: those named)."""
     deployed = {s.name for s in target.loaded.services}

@@ -18,7 +18,7 @@ from ngha.live import pacemaker, systemd
 from ngha.live.cluster import LiveCluster
 from ngha.matrix.cells import Measured, make_cell
 from ngha.matrix.faults import BY_ID, Fault
-from ngha.matrix.rows import Row, matrix_rows, rows_for
+from ngha.matrix.rows import Row, in_groups, matrix_rows, rows_for
 from ngha.measurement.probes import (Sample, by_path, relative, relative_events, settled,
                                      start_probes)
 from ngha.measurement.snapshot import Snapshot, snapshot
@@ -46,19 +46,19 @@ def run_matrix(cluster: LiveCluster, target: Target, faults: list[str],
     rows = matrix_rows(target, services)
     lab = Lab.read(target.loaded.deployment.cluster)
     cells: list[dict] = []
-    for fault_id in faults or list(BY_ID):
-        progress(f"== {fault_id} ({target.profile})")
-        fault = BY_ID[fault_id]
-        measured = rows_for(rows, fault.rows, fault.flows)
-        if not measured:
-            continue  # e.g. volume-failover with --services keystone
+    runs = [(BY_ID[fault_id], group) for fault_id in faults or list(BY_ID)
+            for group in in_groups(rows_for(rows, BY_ID[fault_id].rows,
+                                            BY_ID[fault_id].flows),
+                                   BY_ID[fault_id].rows_at_once)]
+    for fault, measured in runs:  # none for e.g. volume-failover with --services keystone
+        progress(f"== {fault.id} ({target.profile}): {', '.join(r.name for r in measured)}")
         try:
             found = run_fault(cluster, target, lab, fault, measured, quick, work, progress)
         except NghaError as exc:  # a wait that timed out, an unfit cluster: every cell red
-            found = [unfinished(row, fault_id, target.profile, exc.message)
+            found = [unfinished(row, fault.id, target.profile, exc.message)
                      for row in measured]
         cells += found
-        progress(f"{fault_id}: " + ", ".join(
+        progress(f"{fault.id}: " + ", ".join(
             f"{c['service']} {'ok' if c['passed'] else 'FAILED'}" for c in found))
         try:
             restore(cluster, target, progress)
