@@ -140,7 +140,8 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
             checks = before_operator(checks, manual_at)
         stuck = [s.stuck for ss in checks.values() for s in ss if s.stuck]
         counts, named = _restarts(row, before, after, restarts_before, restarts_after,
-                                  cluster.nodes, deliberate=outcome.restarted_at is not None)
+                                  cluster.nodes, deliberate=outcome.restarted_at is not None,
+                                  touched=frozenset(outcome.nodes))
         action = manual.get(row.name) or (stuck[0] if stuck else None)
         if row.flow:  # was a run of the flow under way when the fault came?
             spanning = [s for s in checks.get(row.flow, []) if s.t0 <= fault_at <= s.t1]
@@ -150,7 +151,9 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
         cell = make_cell(Measured(
             row.name, fault.id, target.profile, checks, fault_at, outcome.backend_back,
             restarts=counts, restarted_units=tuple(named), manual_action=action,
-            notes={**outcome.notes, **row_notes, **({"stuck": stuck} if stuck else {})}))
+            notes={**outcome.notes, **row_notes, **({"stuck": stuck} if stuck else {}),
+                   **({"restarts_not_counted_on": sorted(outcome.nodes)}
+                      if outcome.nodes else {})}))
         cell["title"] = fault.title
         # the cell's timeline, for the report: its checks and the fault's events
         cell["events"] = relative_events(ctx.events, probes.started_at)
@@ -210,15 +213,18 @@ def _observe(cluster: LiveCluster, target: Target) -> tuple[Snapshot, dict]:
 
 
 def _restarts(row: Row, before: Snapshot, after: Snapshot, counted_before: dict,
-              counted_after: dict, nodes: tuple[str, ...], deliberate: bool
-              ) -> tuple[dict[str, int], list[str]]:
+              counted_after: dict, nodes: tuple[str, ...], deliberate: bool,
+              touched: frozenset[str] = frozenset()) -> tuple[dict[str, int], list[str]]:
     """Per node: systemd's automatic restarts, main PID changes (not after a restart the
     fault made on purpose: those changed every PID) and Pacemaker starts of the row's
-    services."""
+    services. Nothing on a node the fault crashed or cut off (`touched`): it lost power
+    or was fenced, and started everything again, which is the fault, not the service."""
     counts = {node: 0 for node in nodes}
     named = []
     for service in row.services:
         for node in nodes:
+            if node in touched:
+                continue
             key = (service, node)
             how = []
             automatic = counted_after.get(key, 0) - counted_before.get(key, 0)

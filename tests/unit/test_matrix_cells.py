@@ -140,6 +140,13 @@ def test_restarts_count_systemd_pid_and_pacemaker_but_not_the_faults_own_restart
     # restarts and Pacemaker's count
     counts, _ = _restarts(row, before, after, {}, {}, nodes, deliberate=True)
     assert counts == {"ctl-0": 1, "ctl-1": 0}
+    # a node the fault crashed or cut off (and its fencing rebooted) started everything
+    # again: not the service's restart; the other node still counts
+    counts, named = _restarts(row, before, after, {("cinder-api", "ctl-1"): 0},
+                              {("cinder-api", "ctl-1"): 2}, nodes, deliberate=False,
+                              touched=frozenset({"ctl-0"}))
+    assert counts == {"ctl-0": 0, "ctl-1": 2}
+    assert named == ["cinder-api@ctl-1 (systemd restarted it 2x)"]
 
 
 def test_a_fault_measures_its_own_rows_with_its_own_flows():
