@@ -33,6 +33,9 @@ class Measured:
     restarted_units: tuple[str, ...] = ()  # "unit@node (how)", for the notes
     manual_action: str | None = None  # what the operator had to run, if anything
     notes: dict = field(default_factory=dict)
+    # the fault is about an object in progress (a volume creating, a stack in progress):
+    # without a run of the row's flow under way at the fault, nothing was measured
+    needs_flow_at_fault: bool = False
 
 
 def make_cell(measured: Measured) -> dict:
@@ -67,6 +70,9 @@ def make_cell(measured: Measured) -> dict:
             "failed_requests": failed, "manual_action": measured.manual_action,
             "notes": notes}
     cell["failures"] = judge(cell, backend_back=measured.backend_back)
+    if measured.needs_flow_at_fault and not notes.get("flow_under_way_at_fault"):
+        cell["failures"].append("no run of its flow was under way when the fault came: "
+                                "what the fault is about was not measured")
     cell["passed"] = not cell["failures"]
     return cell
 

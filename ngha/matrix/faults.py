@@ -39,6 +39,9 @@ class Fault:
     # rows measured in one run of the fault (0: every row at once); each group of rows
     # gets its own run from a healthy cluster
     rows_at_once: int = 0
+    # the fault comes while a run of the measured rows' flows is under way (it is about an
+    # object in progress); the cell fails when none was
+    during_flow: bool = False
 
 
 def _healthy(ctx: Context, services: tuple[str, ...]) -> Callable:
@@ -166,10 +169,10 @@ FAULTS = [
     Fault("partition-minority", "One node cut off for 60 s (quick: 20 s)", "cluster",
           _partition),
     Fault("volume-failover", "cinder-volume's node loses power while volumes are created",
-          "cinder-volume", _volume_failover, rows=("cinder",)),
+          "cinder-volume", _volume_failover, rows=("cinder",), during_flow=True),
     Fault("engine-broker-loss", "RabbitMQ restarted while Heat stacks are in progress",
           # the slow stack flow runs one after the other: a stack is in progress
           "rabbitmq", _restart(RABBITMQ), rows=("heat",),
-          flows={"heat": "stack-slow-create"}),
+          flows={"heat": "stack-slow-create"}, during_flow=True),
 ]
 BY_ID = {f.id: f for f in FAULTS}

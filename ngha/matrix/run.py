@@ -98,6 +98,8 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
             raise NghaError(f"{', '.join(silent)} did not answer before the fault")
         _wait_flows(probes, list(flows))
         before, restarts_before = _observe(cluster, target)
+        if fault.during_flow:
+            _into_a_flow_run(probes, list(flows))
         fault_at = time.time()
         outcome = fault.run(ctx, frozenset(s for row in rows for s in row.services))
         if wait_healthy(cluster, target, 600) is None:
@@ -151,6 +153,7 @@ def run_fault(cluster: LiveCluster, target: Target, lab: Lab, fault: Fault,
         cell = make_cell(Measured(
             row.name, fault.id, target.profile, checks, fault_at, outcome.backend_back,
             restarts=counts, restarted_units=tuple(named), manual_action=action,
+            needs_flow_at_fault=fault.during_flow,
             notes={**outcome.notes, **row_notes, **({"stuck": stuck} if stuck else {}),
                    **({"restarts_not_counted_on": sorted(outcome.nodes)}
                       if outcome.nodes else {})}))
@@ -179,6 +182,21 @@ def _wait_flows(probes, flows: list[str], timeout: float = 300.0) -> None:
         if time.monotonic() > deadline:
             raise NghaError(f"{', '.join(waiting)} did not succeed once before the fault")
         time.sleep(1)
+
+
+def _into_a_flow_run(probes, flows: list[str], into: float = 3.0,
+                     timeout: float = 300.0) -> None:
+    """Returns about `into` seconds after a new run of every flow began: the prober runs
+    each flow one run after the other, the next FLOW_INTERVAL after one ends. (Struck at
+    a random moment, engine-broker-loss once came between two stacks and passed without
+    a stack in progress.)"""
+    runs = {f: len(by_path(probes.read()).get(f, [])) for f in flows}
+    deadline = time.monotonic() + timeout
+    while not all(len(by_path(probes.read()).get(f, [])) > runs[f] for f in flows):
+        if time.monotonic() > deadline:
+            raise NghaError(f"{', '.join(flows)} did not end a run within {timeout:g} s")
+        time.sleep(0.5)
+    time.sleep(FLOW_INTERVAL + into)
 
 
 def _operator_restart(cluster: LiveCluster, target: Target, row: Row,

@@ -251,3 +251,21 @@ def test_start_without_a_backend_runs_two_rows_at_a_time_the_others_all_at_once(
         ["keystone", "glance"], ["placement", "nova"], ["neutron", "cinder"], ["heat"]]
     assert in_groups(rows, BY_ID["galera-restart"].rows_at_once) == [rows]
     assert in_groups([], 2) == [] and in_groups([], 0) == []
+
+
+@pytest.mark.parametrize("profile", ["nextgen", "legacy"])
+def test_a_fault_about_an_object_in_progress_fails_when_none_was(profile):
+    """engine-broker-loss and volume-failover are about a stack or volume in progress at
+    the fault: a cell whose flow had no run under way then measured nothing."""
+    from ngha.matrix.faults import BY_ID
+
+    assert BY_ID["engine-broker-loss"].during_flow and BY_ID["volume-failover"].during_flow
+    assert not BY_ID["galera-restart"].during_flow
+    checks = {"server": samples("server", "." * 40)}
+    between = make_cell(measured(checks, profile=profile, needs_flow_at_fault=True,
+                                 notes={"flow_under_way_at_fault": False}))
+    assert not between["passed"] and "was not measured" in between["failures"][-1]
+    caught = make_cell(measured(checks, profile=profile, needs_flow_at_fault=True,
+                                notes={"flow_under_way_at_fault": True}))
+    assert caught["passed"], caught
+    assert make_cell(measured(checks, profile=profile))["passed"]
