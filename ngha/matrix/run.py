@@ -186,17 +186,29 @@ def _wait_flows(probes, flows: list[str], timeout: float = 300.0) -> None:
 
 def _into_a_flow_run(probes, flows: list[str], into: float = 3.0,
                      timeout: float = 300.0) -> None:
-    """Returns about `into` seconds after a new run of every flow began: the prober runs
-    each flow one run after the other, the next FLOW_INTERVAL after one ends. (Struck at
-    a random moment, engine-broker-loss once came between two stacks and passed without
-    a stack in progress.)"""
-    runs = {f: len(by_path(probes.read()).get(f, [])) for f in flows}
+    """Returns about `into` seconds after a new run of every flow began. The prober runs
+    each flow one run after the other; the pause between the end of one (its sample) and
+    the start of the next (FLOW_INTERVAL and the flow's own cleanup) is read off the
+    flow's samples. (Struck at a random moment, engine-broker-loss once came between two
+    stacks and passed without a stack in progress; struck FLOW_INTERVAL after a sample,
+    volume-failover still came before the next volume's create.)"""
+    counts = {f: len(by_path(probes.read()).get(f, [])) for f in flows}
     deadline = time.monotonic() + timeout
-    while not all(len(by_path(probes.read()).get(f, [])) > runs[f] for f in flows):
+    while True:
+        paths = by_path(probes.read())
+        if all(len(paths.get(f, [])) > counts[f] for f in flows):
+            break
         if time.monotonic() > deadline:
             raise NghaError(f"{', '.join(flows)} did not end a run within {timeout:g} s")
         time.sleep(0.5)
-    time.sleep(FLOW_INTERVAL + into)
+    starts = [max(pause_between_runs(paths[f]), FLOW_INTERVAL) + paths[f][-1].t1
+              for f in flows]
+    time.sleep(max(0.0, max(starts) + into - time.time()))
+
+
+def pause_between_runs(samples: list[Sample]) -> float:
+    """The last pause between one run's end and the next run's start (0: one run yet)."""
+    return samples[-1].t0 - samples[-2].t1 if len(samples) > 1 else 0.0
 
 
 def _operator_restart(cluster: LiveCluster, target: Target, row: Row,

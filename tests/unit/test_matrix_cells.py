@@ -269,3 +269,30 @@ def test_a_fault_about_an_object_in_progress_fails_when_none_was(profile):
                                 notes={"flow_under_way_at_fault": True}))
     assert caught["passed"], caught
     assert make_cell(measured(checks, profile=profile))["passed"]
+
+
+def test_a_fault_about_a_flow_strikes_into_the_run_after_the_next_one_ends(monkeypatch):
+    """Runs of 10 s, 5 s apart: after the next run ends, the strike comes 5 s (the pause
+    read off the samples) + 3 s later, inside the run that follows."""
+    from ngha.matrix import run
+
+    clock = {"now": 100.0}
+    slept: list[float] = []
+    runs = [Sample("volume-create", 70.0, 80.0, True), Sample("volume-create", 85.0, 95.0, True)]
+
+    class Probes:
+        def read(self):
+            return list(runs)
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock["now"] += seconds
+        if len(runs) == 2:  # the next run ends while the runner waits
+            runs.append(Sample("volume-create", 100.0, 110.0, True))
+            clock["now"] = 110.5
+
+    monkeypatch.setattr(run.time, "sleep", sleep)
+    monkeypatch.setattr(run.time, "time", lambda: clock["now"])
+    run._into_a_flow_run(Probes(), ["volume-create"])
+    assert clock["now"] == pytest.approx(110.0 + 5.0 + 3.0)
+    assert run.pause_between_runs(runs[:1]) == 0.0
